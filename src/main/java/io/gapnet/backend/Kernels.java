@@ -1,0 +1,61 @@
+package io.gapnet.backend;
+
+/**
+ * One method per op, NCHW float32, the same names in every backend and kernel source. Buffers must belong
+ * to the backend whose queue these kernels came from. Shapes are passed explicitly; outputs never alias
+ * inputs unless a method says so.
+ */
+public interface Kernels {
+    /** 2-D convolution with optional bias and residual (null when absent) and a fused activation. */
+    void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y);
+
+    /** Inference batch normalisation of [n, c, spatial] data: {@code (x - mean) / sqrt(var + eps) * scale + bias}. */
+    void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
+                   DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y);
+
+    /** Element-wise activation of {@code count} elements; y may be x. */
+    void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y);
+
+    /** Element-wise binary op with numpy broadcasting of a and b to yShape. */
+    void binary(BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y);
+
+    void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y);
+
+    void avgPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y);
+
+    /** Global average pooling: [n, c, spatial] to [n, c]. spatial must be positive. */
+    void gap(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y);
+
+    /** Global max pooling: [n, c, spatial] to [n, c]. spatial must be positive. */
+    void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y);
+
+    /** Mean over the axes flagged in {@code reduce}; y has the kept dims in order (keepdims does not change the data). */
+    void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y);
+
+    /** General matrix multiply; c may be null. */
+    void gemm(GemmDesc d, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, DeviceBuffer y);
+
+    /** numpy matmul of a [..., m, k] and b [..., k, n] with broadcast batch dims; shapes have rank 2 or more. */
+    void matmul(int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y);
+
+    /** Softmax over the middle axis of [outer, axisLen, inner] data. */
+    void softmax(int outer, int axisLen, int inner, DeviceBuffer x, DeviceBuffer y);
+
+    /** Permutes the axes: y's axis i is x's axis perm[i]. */
+    void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y);
+
+    /** Joins the inputs along {@code axis}; every input has {@code yShape} except along that axis. */
+    void concat(int axis, int[][] shapes, DeviceBuffer[] xs, int[] yShape, DeviceBuffer y);
+
+    /** Pads each axis by {@code begin[i]} before and {@code end[i]} after (both non-negative). */
+    void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y);
+
+    /** Takes {@code indices} (non-negative, already normalised) along {@code axis}; y is shape[:axis] + indicesShape + shape[axis+1:]. */
+    void gather(int[] shape, int axis, int[] indices, int[] indicesShape, DeviceBuffer x, DeviceBuffer y);
+
+    /** y[i...] = x[start + i * step ...] per axis; steps may be negative. */
+    void slice(int[] shape, int[] starts, int[] steps, int[] yShape, DeviceBuffer x, DeviceBuffer y);
+
+    /** Copies {@code count} floats from x to y. */
+    void copy(int count, DeviceBuffer x, DeviceBuffer y);
+}

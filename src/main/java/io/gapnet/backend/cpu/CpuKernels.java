@@ -1,0 +1,138 @@
+package io.gapnet.backend.cpu;
+
+import io.gapnet.backend.Activation;
+import io.gapnet.backend.BinaryOp;
+import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.DeviceBuffer;
+import io.gapnet.backend.GemmDesc;
+import io.gapnet.backend.Kernels;
+import io.gapnet.backend.PadMode;
+import io.gapnet.backend.PoolDesc;
+import io.gapnet.tensor.Shapes;
+
+/**
+ * The reference kernels: checks that every buffer belongs to this backend, is open and is large enough,
+ * then runs the naive implementation of the op (ConvRef, PoolRef, ElementwiseRef, DenseRef, MovementRef).
+ */
+final class CpuKernels implements Kernels {
+    private final CpuBackend backend;
+
+    CpuKernels(CpuBackend backend) {
+        this.backend = backend;
+    }
+
+    private float[] f(DeviceBuffer b, long needed, String use) {
+        if (b == null) return null;
+        b.check(backend, needed, use);
+        return ((CpuBuffer) b).data();
+    }
+
+    @Override
+    public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
+        ConvRef.conv2d(d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"),
+                f(bias, d.oc(), "conv2d bias"), f(residual, d.outputSize(), "conv2d residual"),
+                f(y, d.outputSize(), "conv2d output"));
+    }
+
+    @Override
+    public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
+                          DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
+        long size = (long) n * c * spatial;
+        ElementwiseRef.batchNorm(n, c, spatial, eps, f(x, size, "batchNorm input"), f(scale, c, "batchNorm scale"),
+                f(bias, c, "batchNorm bias"), f(mean, c, "batchNorm mean"), f(var, c, "batchNorm var"),
+                f(y, size, "batchNorm output"));
+    }
+
+    @Override
+    public void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y) {
+        ElementwiseRef.activation(act, count, f(x, count, "activation input"), f(y, count, "activation output"));
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
+        ElementwiseRef.binary(op, aShape, f(a, Shapes.numel(aShape), "binary a"), bShape,
+                f(b, Shapes.numel(bShape), "binary b"), yShape, f(y, Shapes.numel(yShape), "binary output"));
+    }
+
+    @Override
+    public void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
+        PoolRef.maxPool(d, f(x, d.inputSize(), "maxPool input"), f(y, d.outputSize(), "maxPool output"));
+    }
+
+    @Override
+    public void avgPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
+        PoolRef.avgPool(d, f(x, d.inputSize(), "avgPool input"), f(y, d.outputSize(), "avgPool output"));
+    }
+
+    @Override
+    public void gap(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        PoolRef.gap(n, c, spatial, f(x, (long) n * c * spatial, "gap input"), f(y, (long) n * c, "gap output"));
+    }
+
+    @Override
+    public void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        PoolRef.gmp(n, c, spatial, f(x, (long) n * c * spatial, "gmp input"), f(y, (long) n * c, "gmp output"));
+    }
+
+    @Override
+    public void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
+        long out = 1;
+        for (int i = 0; i < shape.length; i++) if (!reduce[i]) out *= shape[i];
+        PoolRef.reduceMean(shape, reduce, f(x, Shapes.numel(shape), "reduceMean input"), f(y, out, "reduceMean output"));
+    }
+
+    @Override
+    public void gemm(GemmDesc d, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, DeviceBuffer y) {
+        DenseRef.gemm(d, f(a, (long) d.m() * d.k(), "gemm A"), f(b, (long) d.k() * d.n(), "gemm B"),
+                f(c, (long) d.cRows() * d.cCols(), "gemm C"), f(y, (long) d.m() * d.n(), "gemm output"));
+    }
+
+    @Override
+    public void matmul(int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
+        DenseRef.matmul(aShape, f(a, Shapes.numel(aShape), "matmul A"), bShape, f(b, Shapes.numel(bShape), "matmul B"),
+                yShape, f(y, Shapes.numel(yShape), "matmul output"));
+    }
+
+    @Override
+    public void softmax(int outer, int axisLen, int inner, DeviceBuffer x, DeviceBuffer y) {
+        long size = (long) outer * axisLen * inner;
+        ElementwiseRef.softmax(outer, axisLen, inner, f(x, size, "softmax input"), f(y, size, "softmax output"));
+    }
+
+    @Override
+    public void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y) {
+        int n = Shapes.numel(shape);
+        MovementRef.transpose(shape, perm, f(x, n, "transpose input"), f(y, n, "transpose output"));
+    }
+
+    @Override
+    public void concat(int axis, int[][] shapes, DeviceBuffer[] xs, int[] yShape, DeviceBuffer y) {
+        float[][] in = new float[xs.length][];
+        for (int i = 0; i < xs.length; i++) in[i] = f(xs[i], Shapes.numel(shapes[i]), "concat input " + i);
+        MovementRef.concat(axis, shapes, in, yShape, f(y, Shapes.numel(yShape), "concat output"));
+    }
+
+    @Override
+    public void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y) {
+        long out = 1;
+        for (int i = 0; i < shape.length; i++) out *= shape[i] + begin[i] + end[i];
+        MovementRef.pad(shape, begin, end, mode, value, f(x, Shapes.numel(shape), "pad input"), f(y, out, "pad output"));
+    }
+
+    @Override
+    public void gather(int[] shape, int axis, int[] indices, int[] indicesShape, DeviceBuffer x, DeviceBuffer y) {
+        long out = (long) Shapes.numel(shape) / shape[axis] * indices.length;
+        MovementRef.gather(shape, axis, indices, f(x, Shapes.numel(shape), "gather input"), f(y, out, "gather output"));
+    }
+
+    @Override
+    public void slice(int[] shape, int[] starts, int[] steps, int[] yShape, DeviceBuffer x, DeviceBuffer y) {
+        MovementRef.slice(shape, starts, steps, yShape, f(x, Shapes.numel(shape), "slice input"),
+                f(y, Shapes.numel(yShape), "slice output"));
+    }
+
+    @Override
+    public void copy(int count, DeviceBuffer x, DeviceBuffer y) {
+        System.arraycopy(f(x, count, "copy input"), 0, f(y, count, "copy output"), 0, count);
+    }
+}

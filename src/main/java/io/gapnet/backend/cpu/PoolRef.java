@@ -1,0 +1,108 @@
+package io.gapnet.backend.cpu;
+
+import io.gapnet.ShapeException;
+import io.gapnet.backend.PoolDesc;
+
+/** Reference pooling: windowed max and average, global average and max, and mean over any axes. */
+final class PoolRef {
+    private PoolRef() {}
+
+    static void maxPool(PoolDesc d, float[] x, float[] y) {
+        for (int nc = 0; nc < d.n() * d.c(); nc++) {
+            for (int oy = 0; oy < d.oh(); oy++) {
+                for (int ox = 0; ox < d.ow(); ox++) {
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int ky = 0; ky < d.kh(); ky++) {
+                        int iy = oy * d.strideH() - d.padTop() + ky * d.dilationH();
+                        if (iy < 0 || iy >= d.h()) continue;
+                        for (int kx = 0; kx < d.kw(); kx++) {
+                            int ix = ox * d.strideW() - d.padLeft() + kx * d.dilationW();
+                            if (ix < 0 || ix >= d.w()) continue;
+                            float v = x[(nc * d.h() + iy) * d.w() + ix];
+                            if (v > m || Float.isNaN(v)) m = v;
+                        }
+                    }
+                    y[(nc * d.oh() + oy) * d.ow() + ox] = m;
+                }
+            }
+        }
+    }
+
+    static void avgPool(PoolDesc d, float[] x, float[] y) {
+        for (int nc = 0; nc < d.n() * d.c(); nc++) {
+            for (int oy = 0; oy < d.oh(); oy++) {
+                for (int ox = 0; ox < d.ow(); ox++) {
+                    double sum = 0;
+                    int inside = 0, inPadded = 0;
+                    for (int ky = 0; ky < d.kh(); ky++) {
+                        int iy = oy * d.strideH() - d.padTop() + ky * d.dilationH();
+                        boolean rowPadded = iy >= -d.padTop() && iy < d.h() + d.padBottom();
+                        for (int kx = 0; kx < d.kw(); kx++) {
+                            int ix = ox * d.strideW() - d.padLeft() + kx * d.dilationW();
+                            if (rowPadded && ix >= -d.padLeft() && ix < d.w() + d.padRight()) inPadded++;
+                            if (iy < 0 || iy >= d.h() || ix < 0 || ix >= d.w()) continue;
+                            sum += x[(nc * d.h() + iy) * d.w() + ix];
+                            inside++;
+                        }
+                    }
+                    int divisor = d.countIncludePad() ? inPadded : inside;
+                    y[(nc * d.oh() + oy) * d.ow() + ox] = divisor == 0 ? 0f : (float) (sum / divisor);
+                }
+            }
+        }
+    }
+
+    static void gap(int n, int c, int spatial, float[] x, float[] y) {
+        requireSpatial(spatial, "GlobalAveragePool");
+        for (int i = 0; i < n * c; i++) {
+            double sum = 0;
+            for (int s = 0; s < spatial; s++) sum += x[i * spatial + s];
+            y[i] = (float) (sum / spatial);
+        }
+    }
+
+    static void gmp(int n, int c, int spatial, float[] x, float[] y) {
+        requireSpatial(spatial, "GlobalMaxPool");
+        for (int i = 0; i < n * c; i++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int s = 0; s < spatial; s++) {
+                float v = x[i * spatial + s];
+                if (v > m || Float.isNaN(v)) m = v;
+            }
+            y[i] = m;
+        }
+    }
+
+    static void reduceMean(int[] shape, boolean[] reduce, float[] x, float[] y) {
+        int rank = shape.length;
+        // strides into y for each input axis: 0 for reduced axes
+        int[] yStride = new int[rank];
+        int acc = 1;
+        long count = 1;
+        for (int i = rank - 1; i >= 0; i--) {
+            if (reduce[i]) {
+                count *= shape[i];
+            } else {
+                yStride[i] = acc;
+                acc *= shape[i];
+            }
+        }
+        if (count == 0) throw new ShapeException("ReduceMean over an empty extent (shape " + java.util.Arrays.toString(shape) + ")");
+        double[] sums = new double[y.length];
+        int[] idx = new int[rank];
+        for (float v : x) {
+            int o = 0;
+            for (int i = 0; i < rank; i++) o += idx[i] * yStride[i];
+            sums[o] += v;
+            io.gapnet.tensor.IndexMaps.increment(idx, shape);
+        }
+        for (int i = 0; i < y.length; i++) y[i] = (float) (sums[i] / count);
+    }
+
+    private static void requireSpatial(int spatial, String op) {
+        if (spatial <= 0) {
+            throw new ShapeException(op + " over an empty spatial extent (H*W = 0): the input is too small for this"
+                    + " network; use a larger input image");
+        }
+    }
+}

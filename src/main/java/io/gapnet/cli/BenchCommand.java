@@ -1,0 +1,154 @@
+package io.gapnet.cli;
+
+import io.gapnet.GapnetException;
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.Backends;
+import io.gapnet.backend.cpu.CpuBackend;
+import io.gapnet.model.Graph;
+import io.gapnet.model.ValueInfo;
+import io.gapnet.runtime.Session;
+import io.gapnet.tensor.DType;
+import io.gapnet.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time inference per backend: warm-up, then timed runs; images/s, ms per batch (median, p90)",
+            "and the max abs difference of the outputs from the CPU reference on the same input."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "resnet18 ... resnet152, or an .onnx file (default: ${DEFAULT-VALUE})")
+    String model = Models.DEFAULT;
+
+    @Option(names = "--backend", description = "a backend, or 'all' for every available one (default: ${DEFAULT-VALUE})")
+    String backend = "cpu";
+
+    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 1;
+
+    @Option(names = "--size", split = ",", description = "input height,width (default: ${DEFAULT-VALUE})")
+    int[] size = {224, 224};
+
+    @Option(names = "--iters", description = "timed runs (default: until 10 runs or 20 s, at least 3)")
+    int iters = 0;
+
+    @Option(names = "--warmup", description = "untimed runs first (default: ${DEFAULT-VALUE})")
+    int warmup = 1;
+
+    @Option(names = "--json", description = "print one JSON object per backend instead of a table")
+    boolean json;
+
+    record Row(String backend, String device, int runs, double medianMs, double p90Ms, double imagesPerSec, double maxAbsDiff) {}
+
+    @Override
+    public Integer call() {
+        if (batch < 1) throw new GapnetException("--batch must be at least 1");
+        if (size.length != 2) throw new GapnetException("--size takes H,W");
+        Graph graph = Models.load(model, 1000);
+        if (graph.inputs().size() != 1 || graph.inputs().get(0).dtype() == DType.INT64) {
+            throw new GapnetException("bench needs a model with one float input");
+        }
+        Tensor input = randomInput(graph.inputs().get(0));
+        List<String> selected = backend.equals("all") ? Backends.available() : List.of(backend);
+        if (!json) {
+            System.out.printf(Locale.ROOT, "model %s, input %s, %d warm-up run(s)%n", graph.name(),
+                    Arrays.toString(input.shape()), warmup);
+        }
+        Tensor reference = null;
+        List<Row> rows = new ArrayList<>();
+        for (String name : selected) {
+            try (Backend b = Backends.open(name); Session s = Session.open(graph, b)) {
+                Map<String, Tensor> in = Map.of(s.singleInputName(), input);
+                for (int i = 0; i < warmup; i++) s.run(in);
+                List<Double> ms = new ArrayList<>();
+                Tensor out = null;
+                long start = System.nanoTime();
+                while (iters > 0 ? ms.size() < iters : ms.size() < 3 || (ms.size() < 10 && System.nanoTime() - start < 20e9)) {
+                    long t0 = System.nanoTime();
+                    out = s.run(in).values().iterator().next();
+                    ms.add((System.nanoTime() - t0) / 1e6);
+                }
+                if (b instanceof CpuBackend) {
+                    reference = reference == null ? out : reference;
+                } else if (reference == null) {
+                    reference = referenceOutput(graph, input);
+                }
+                double diff = maxAbsDiff(reference, out);
+                double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                double median = percentile(sorted, 0.5), p90 = percentile(sorted, 0.9);
+                Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff);
+                rows.add(row);
+                if (json) printJson(row);
+            }
+        }
+        if (!json) printTable(rows);
+        return 0;
+    }
+
+    private Tensor randomInput(ValueInfo v) {
+        int c = v.hasShape() && v.dims().length == 4 && v.dims()[1] > 0 ? (int) v.dims()[1] : 3;
+        int[] shape = {batch, c, size[0], size[1]};
+        if (v.hasShape() && v.dims().length == 4) {
+            for (int i = 2; i < 4; i++) if (v.dims()[i] > 0) shape[i] = (int) v.dims()[i];
+        }
+        Random r = new Random(42);
+        float[] data = new float[batch * c * shape[2] * shape[3]];
+        for (int i = 0; i < data.length; i++) data[i] = (float) r.nextGaussian();
+        return Tensor.of(data, shape);
+    }
+
+    private static Tensor referenceOutput(Graph graph, Tensor input) {
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(graph, cpu)) {
+            return s.run(input);
+        }
+    }
+
+    static double maxAbsDiff(Tensor a, Tensor b) {
+        float[] x = a.toFloats(), y = b.toFloats();
+        if (x.length != y.length) return Double.NaN;
+        double m = 0;
+        for (int i = 0; i < x.length; i++) m = Math.max(m, Math.abs((double) x[i] - y[i]));
+        return m;
+    }
+
+    static double percentile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    private void printTable(List<Row> rows) {
+        System.out.printf(Locale.ROOT, "%-10s %-28s %5s %12s %12s %10s %14s%n", "backend", "device", "runs", "median ms",
+                "p90 ms", "images/s", "max|diff| ref");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "%-10s %-28s %5d %12.1f %12.1f %10.2f %14.3g%n", r.backend(),
+                    r.device().length() > 28 ? r.device().substring(0, 28) : r.device(), r.runs(), r.medianMs(), r.p90Ms(),
+                    r.imagesPerSec(), r.maxAbsDiff());
+        }
+    }
+
+    private void printJson(Row r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backend", Json.quote(r.backend()));
+        m.put("device", Json.quote(r.device()));
+        m.put("model", Json.quote(model));
+        m.put("batch", batch);
+        m.put("height", size[0]);
+        m.put("width", size[1]);
+        m.put("runs", r.runs());
+        m.put("median_ms", String.format(Locale.ROOT, "%.3f", r.medianMs()));
+        m.put("p90_ms", String.format(Locale.ROOT, "%.3f", r.p90Ms()));
+        m.put("images_per_s", String.format(Locale.ROOT, "%.3f", r.imagesPerSec()));
+        m.put("max_abs_diff_vs_reference", String.format(Locale.ROOT, "%.6g", r.maxAbsDiff()));
+        StringBuilder sb = new StringBuilder("{");
+        m.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        System.out.println(sb.append('}'));
+    }
+}

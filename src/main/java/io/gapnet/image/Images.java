@@ -1,0 +1,131 @@
+package io.gapnet.image;
+
+import io.gapnet.GapnetException;
+import io.gapnet.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Decodes PNG and JPEG images and turns them into NCHW float tensors: planes of 0..255 values, resized
+ * with an antialiasing triangle filter (as PIL and torchvision's antialiased resize do), centre-cropped,
+ * scaled and normalised.
+ */
+public final class Images {
+    private Images() {}
+
+    /** The decoded pixels as float planes [channels][h*w] with values 0..255 (1 channel for gray, else 3: R, G, B). */
+    public record Planes(int width, int height, float[][] data) {}
+
+    public static Planes decode(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return decode(in, file.toString());
+        } catch (IOException e) {
+            throw new GapnetException("cannot read image " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Planes decode(InputStream in, String name) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(in);
+        } catch (IOException | RuntimeException e) {
+            throw new GapnetException("cannot decode image " + name + ": " + e.getMessage()
+                    + " (corrupt, truncated, or not a PNG or JPEG file)", e);
+        }
+        if (img == null) throw new GapnetException("cannot decode image " + name + ": not a PNG or JPEG image");
+        int w = img.getWidth(), h = img.getHeight();
+        if (w <= 0 || h <= 0) throw new GapnetException("image " + name + " is empty (" + w + "x" + h + ")");
+        Raster r = img.getRaster();
+        int bands = r.getNumBands();
+        boolean gray = img.getColorModel().getColorSpace().getNumComponents() == 1;
+        float[][] planes;
+        if (gray) {
+            // read gray samples directly: getRGB would push them through a colour-space conversion
+            planes = new float[1][w * h];
+            int bits = img.getColorModel().getComponentSize(0);
+            float scale = 255f / ((1 << bits) - 1);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) planes[0][y * w + x] = r.getSample(x, y, 0) * scale;
+            }
+        } else {
+            planes = new float[3][w * h];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int argb = img.getRGB(x, y);
+                    planes[0][y * w + x] = (argb >> 16) & 0xff;
+                    planes[1][y * w + x] = (argb >> 8) & 0xff;
+                    planes[2][y * w + x] = argb & 0xff;
+                }
+            }
+        }
+        if (bands == 0) throw new GapnetException("image " + name + " has no colour bands");
+        return new Planes(w, h, planes);
+    }
+
+    /** Decodes and preprocesses an image file into a [1, C, H, W] tensor. */
+    public static Tensor load(Path file, Preprocessing p) {
+        return toTensor(decode(file), p);
+    }
+
+    public static Tensor toTensor(Planes img, Preprocessing p) {
+        float[][] planes = channels(img.data(), p);
+        int w = img.width(), h = img.height();
+        if (p.resize() > 0) {
+            int nw, nh;
+            if (w <= h) {
+                nw = p.resize();
+                nh = Math.max(1, (int) ((long) p.resize() * h / w));
+            } else {
+                nh = p.resize();
+                nw = Math.max(1, (int) ((long) p.resize() * w / h));
+            }
+            for (int c = 0; c < planes.length; c++) planes[c] = Resize.resize(planes[c], w, h, nw, nh);
+            w = nw;
+            h = nh;
+        }
+        int x0 = 0, y0 = 0, cw = w, ch = h;
+        if (p.crop() > 0) {
+            cw = Math.min(p.crop(), w);
+            ch = Math.min(p.crop(), h);
+            x0 = (int) Math.round((w - cw) / 2.0);
+            y0 = (int) Math.round((h - ch) / 2.0);
+        }
+        int channels = planes.length;
+        float[] out = new float[channels * cw * ch];
+        float scale = p.pixelRange() == 255 ? 1f : 1f / 255f;
+        for (int c = 0; c < channels; c++) {
+            float mean = p.mean(c), std = p.std(c);
+            for (int y = 0; y < ch; y++) {
+                for (int x = 0; x < cw; x++) {
+                    float v = planes[c][(y + y0) * w + x + x0] * scale;
+                    out[(c * ch + y) * cw + x] = (v - mean) / std;
+                }
+            }
+        }
+        return Tensor.of(out, 1, channels, ch, cw);
+    }
+
+    /** Converts decoded planes to the channels the model wants (luma for grayscale, B-G-R order for bgr). */
+    private static float[][] channels(float[][] data, Preprocessing p) {
+        int n = data[0].length;
+        if (p.grayscale()) {
+            if (data.length == 1) return new float[][] {data[0].clone()};
+            float[] luma = new float[n];
+            for (int i = 0; i < n; i++) luma[i] = 0.299f * data[0][i] + 0.587f * data[1][i] + 0.114f * data[2][i];
+            return new float[][] {luma};
+        }
+        float[][] rgb = data.length == 3 ? new float[][] {data[0].clone(), data[1].clone(), data[2].clone()}
+                : new float[][] {data[0].clone(), data[0].clone(), data[0].clone()};
+        if (p.bgr()) {
+            float[] t = rgb[0];
+            rgb[0] = rgb[2];
+            rgb[2] = t;
+        }
+        return rgb;
+    }
+}

@@ -1,0 +1,158 @@
+package io.gapnet.runtime;
+
+import io.gapnet.GapnetException;
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.DeviceBuffer;
+import io.gapnet.backend.Kernels;
+import io.gapnet.backend.Queue;
+import io.gapnet.tensor.DType;
+import io.gapnet.tensor.Shapes;
+import io.gapnet.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * A {@link Plan} bound to a backend: its constants on the device (shared through the Session's weight
+ * cache) and a pool of execution contexts, each with its own queue and activation slots, so that any
+ * number of threads can run the plan at once.
+ */
+final class Executable {
+    private final Plan plan;
+    private final Backend backend;
+    private final DeviceBuffer[] constants;
+    private final Deque<Context> idle = new ConcurrentLinkedDeque<>();
+    private final List<Context> all = new ArrayList<>();
+
+    /** One thread's resources for running the plan. */
+    private final class Context {
+        final Queue queue;
+        final DeviceBuffer[] slots;
+        final DeviceBuffer[] bound;
+
+        Context() {
+            List<DeviceBuffer> made = new ArrayList<>();
+            Queue q = backend.openQueue();
+            try {
+                slots = new DeviceBuffer[plan.slotFloats.length];
+                for (int i = 0; i < slots.length; i++) {
+                    slots[i] = backend.allocate(Math.max(1, plan.slotFloats[i]), "activation slot " + i);
+                    made.add(slots[i]);
+                }
+            } catch (RuntimeException e) {
+                for (DeviceBuffer b : made) b.close();
+                q.close();
+                throw e;
+            }
+            queue = q;
+            bound = new DeviceBuffer[plan.valueCount];
+            for (int id = 0; id < bound.length; id++) {
+                bound[id] = plan.slotOf[id] >= 0 ? slots[plan.slotOf[id]] : constants[id];
+            }
+        }
+
+        void close() {
+            for (DeviceBuffer b : slots) b.close();
+            queue.close();
+        }
+    }
+
+    Executable(Plan plan, Backend backend, DeviceBuffer[] constants) {
+        this.plan = plan;
+        this.backend = backend;
+        this.constants = constants;
+    }
+
+    Plan plan() {
+        return plan;
+    }
+
+    Map<String, Tensor> run(Map<String, Tensor> inputs, StepListener listener) {
+        Context ctx = borrow();
+        boolean healthy = false;
+        try {
+            Map<String, Tensor> result = execute(ctx, inputs, listener);
+            healthy = true;
+            return result;
+        } finally {
+            if (healthy) idle.push(ctx);
+            else discard(ctx);
+        }
+    }
+
+    private Map<String, Tensor> execute(Context ctx, Map<String, Tensor> inputs, StepListener listener) {
+        Queue q = ctx.queue;
+        for (Plan.Input in : plan.inputs) {
+            DeviceBuffer dst = ctx.bound[in.valueId()];
+            if (dst == null) continue; // an input nothing reads
+            float[] data = inputs.get(in.name()).floats();
+            q.upload(data, 0, dst, 0, data.length);
+        }
+        Kernels k = q.kernels();
+        for (int i = 0; i < plan.steps.size(); i++) {
+            Step s = plan.steps.get(i);
+            DeviceBuffer[] in = new DeviceBuffer[s.inputs().length];
+            for (int j = 0; j < in.length; j++) in[j] = s.inputs()[j] < 0 ? null : ctx.bound[s.inputs()[j]];
+            long t0 = listener == null ? 0 : System.nanoTime();
+            s.kernel().run(k, in, ctx.bound[s.output()]);
+            if (listener != null) {
+                q.synchronize();
+                listener.stepDone(i, s, System.nanoTime() - t0);
+            }
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Plan.Output o : plan.outputs) {
+            Tensor t;
+            if (o.valueId() < 0) {
+                t = o.constant();
+            } else {
+                float[] data = new float[Shapes.numel(o.shape())];
+                q.download(ctx.bound[o.valueId()], 0, data, 0, data.length);
+                t = Tensor.of(data, o.shape());
+            }
+            if (o.declared() == DType.FLOAT16 && t.dtype() != DType.FLOAT16) t = t.asType(DType.FLOAT16);
+            out.put(o.name(), t);
+        }
+        q.synchronize();
+        return out;
+    }
+
+    private Context borrow() {
+        Context c = idle.poll();
+        if (c != null) return c;
+        Context fresh = new Context();
+        synchronized (all) {
+            all.add(fresh);
+        }
+        return fresh;
+    }
+
+    private void discard(Context c) {
+        synchronized (all) {
+            all.remove(c);
+        }
+        try {
+            c.close();
+        } catch (GapnetException ignored) {
+            // the context is dropped either way; the original failure is what the caller sees
+        }
+    }
+
+    /** Frees every execution context (constants belong to the Session). */
+    void close() {
+        synchronized (all) {
+            for (Context c : all) c.close();
+            all.clear();
+            idle.clear();
+        }
+    }
+
+    int contexts() {
+        synchronized (all) {
+            return all.size();
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.gapnet.runtime;
+
+import io.gapnet.backend.Activation;
+import io.gapnet.model.Attributes;
+import io.gapnet.model.Graph;
+import io.gapnet.model.Node;
+import io.gapnet.model.ValueInfo;
+import io.gapnet.runtime.ops.Activations;
+import io.gapnet.runtime.ops.ConstantOp;
+import io.gapnet.runtime.ops.OpSet;
+import io.gapnet.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Shape-independent rewrites, run once per Session: Constant nodes become initializers; BatchNormalization
+ * after a Conv is folded into the Conv's weights and bias; a Conv followed by a residual Add and/or an
+ * activation becomes one FusedConv; initializers nothing reads any more are dropped.
+ */
+public final class GraphOptimizer {
+    private GraphOptimizer() {}
+
+    public static Graph optimize(Graph g) {
+        g = constantsToInitializers(g);
+        g = foldBatchNorm(g);
+        g = fuseConvEpilogues(g);
+        return pruneInitializers(g);
+    }
+
+    private static boolean isDefault(Node n, String op) {
+        return n.domain().isEmpty() && n.opType().equals(op);
+    }
+
+    static Graph constantsToInitializers(Graph g) {
+        Map<String, Tensor> inits = new LinkedHashMap<>(g.initializers());
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (isDefault(n, "Constant")) inits.put(n.output(0), ConstantOp.value(n));
+            else nodes.add(n);
+        }
+        return nodes.size() == g.nodes().size() ? g : g.withNodes(nodes, inits);
+    }
+
+    private static Set<String> graphOutputs(Graph g) {
+        Set<String> s = new HashSet<>();
+        for (ValueInfo v : g.outputs()) s.add(v.name());
+        return s;
+    }
+
+    /** True when {@code value} is read by exactly one node and is not a graph output. */
+    private static boolean soleUse(Graph g, Map<String, List<Node>> consumers, Set<String> outs, String value) {
+        List<Node> c = consumers.get(value);
+        return c != null && c.size() == 1 && !outs.contains(value);
+    }
+
+    static Graph foldBatchNorm(Graph g) {
+        Map<String, Node> producers = g.producers();
+        Map<String, List<Node>> consumers = g.consumers();
+        Set<String> outs = graphOutputs(g);
+        Map<String, Tensor> inits = new LinkedHashMap<>(g.initializers());
+        Map<Node, Node> replaced = new LinkedHashMap<>();
+        Set<Node> removed = new HashSet<>();
+        for (Node bn : g.nodes()) {
+            if (!isDefault(bn, "BatchNormalization") || bn.attrs().getInt("training_mode", 0) != 0) continue;
+            if (g.opset() < 9 && bn.attrs().getInt("spatial", 1) == 0) continue;
+            Node conv = producers.get(bn.input(0));
+            if (conv == null || !isDefault(conv, "Conv") || replaced.containsKey(conv)) continue;
+            if (!soleUse(g, consumers, outs, conv.output(0))) continue;
+            Tensor w = inits.get(conv.input(1));
+            Tensor bias = conv.input(2).isEmpty() ? null : inits.get(conv.input(2));
+            if (w == null || !w.dtype().isFloat() || w.rank() != 4 || (!conv.input(2).isEmpty() && bias == null)) continue;
+            Tensor[] p = new Tensor[4];
+            boolean ok = true;
+            for (int i = 0; i < 4; i++) {
+                p[i] = inits.get(bn.input(i + 1));
+                ok &= p[i] != null && p[i].dtype().isFloat() && p[i].numel() == w.dim(0);
+            }
+            if (!ok || (bias != null && bias.numel() != w.dim(0))) continue;
+            float eps = bn.attrs().getFloat("epsilon", 1e-5f);
+            int oc = w.dim(0), per = w.numel() / oc;
+            float[] wv = w.floats(), nw = new float[wv.length], nb = new float[oc];
+            float[] scale = p[0].floats(), beta = p[1].floats(), mean = p[2].floats(), var = p[3].floats();
+            for (int o = 0; o < oc; o++) {
+                double s = scale[o] / Math.sqrt((double) var[o] + eps);
+                for (int j = 0; j < per; j++) nw[o * per + j] = (float) (wv[o * per + j] * s);
+                double b0 = bias == null ? 0 : bias.floats()[o];
+                nb[o] = (float) ((b0 - mean[o]) * s + beta[o]);
+            }
+            String wName = unique(inits, conv.input(1) + "::bn_folded");
+            inits.put(wName, Tensor.of(nw, w.shape()));
+            String bName = unique(inits, bn.name() + "::bias_folded");
+            inits.put(bName, Tensor.of(nb, oc));
+            replaced.put(conv, new Node(conv.name(), "Conv", "", List.of(conv.input(0), wName, bName),
+                    List.of(bn.output(0)), conv.attrs()));
+            removed.add(bn);
+        }
+        if (replaced.isEmpty()) return g;
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (removed.contains(n)) continue;
+            nodes.add(replaced.getOrDefault(n, n));
+        }
+        return g.withNodes(nodes, inits);
+    }
+
+    static Graph fuseConvEpilogues(Graph g) {
+        Map<String, List<Node>> consumers = g.consumers();
+        Set<String> outs = graphOutputs(g);
+        Map<String, Tensor> inits = g.initializers();
+        Map<Node, Node> replaced = new LinkedHashMap<>();
+        Set<Node> removed = new HashSet<>();
+        for (Node conv : g.nodes()) {
+            if (!isDefault(conv, "Conv")) continue;
+            String out = conv.output(0);
+            String residual = "";
+            Activation act = Activation.NONE;
+            if (soleUse(g, consumers, outs, out)) {
+                Node next = consumers.get(out).get(0);
+                if (isDefault(next, "Add") && !removed.contains(next) && !next.attrs().has("broadcast")
+                        && !next.input(0).equals(next.input(1))) {
+                    residual = next.input(0).equals(out) ? next.input(1) : next.input(0);
+                    removed.add(next);
+                    out = next.output(0);
+                }
+            }
+            if (soleUse(g, consumers, outs, out)) {
+                Node next = consumers.get(out).get(0);
+                Activation a = next.domain().isEmpty() && Activations.isActivation(next.opType())
+                        ? Activations.of(next, inits::get, g.opset()) : null;
+                if (a != null && !removed.contains(next)) {
+                    act = a;
+                    removed.add(next);
+                    out = next.output(0);
+                }
+            }
+            if (out.equals(conv.output(0))) continue;
+            Attributes attrs = conv.attrs().with("activation", act.kind().name())
+                    .with("activation_alpha", act.alpha()).with("activation_beta", act.beta());
+            replaced.put(conv, new Node(conv.name(), "FusedConv", OpSet.GAPNET_DOMAIN,
+                    List.of(conv.input(0), conv.input(1), conv.input(2), residual), List.of(out), attrs));
+        }
+        if (replaced.isEmpty()) return g;
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (removed.contains(n)) continue;
+            nodes.add(replaced.getOrDefault(n, n));
+        }
+        return g.withNodes(nodes, g.initializers());
+    }
+
+    static Graph pruneInitializers(Graph g) {
+        Set<String> used = new HashSet<>(graphOutputs(g));
+        for (Node n : g.nodes()) used.addAll(n.inputs());
+        Map<String, Tensor> inits = new LinkedHashMap<>();
+        g.initializers().forEach((k, v) -> {
+            if (used.contains(k)) inits.put(k, v);
+        });
+        return inits.size() == g.initializers().size() ? g : g.withNodes(g.nodes(), inits);
+    }
+
+    private static String unique(Map<String, Tensor> names, String base) {
+        String n = base;
+        for (int i = 2; names.containsKey(n); i++) n = base + i;
+        return n;
+    }
+}

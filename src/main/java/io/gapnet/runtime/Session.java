@@ -1,0 +1,257 @@
+package io.gapnet.runtime;
+
+import io.gapnet.ClosedException;
+import io.gapnet.ModelException;
+import io.gapnet.ShapeException;
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.DeviceBuffer;
+import io.gapnet.backend.Queue;
+import io.gapnet.model.Graph;
+import io.gapnet.model.Node;
+import io.gapnet.model.ValueInfo;
+import io.gapnet.tensor.DType;
+import io.gapnet.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Runs one model on one backend. The graph is optimised once; a {@link Plan} is compiled and cached per
+ * input signature; weights are uploaded once and shared by all plans. Any number of threads may call
+ * {@link #run} at once (each run takes an execution context from a pool). {@link #close()} waits for
+ * running calls, then frees everything the Session allocated; the backend itself stays open.
+ */
+public final class Session implements AutoCloseable {
+    private final Graph graph;
+    private final Backend backend;
+    private final Map<String, Executable> plans = new ConcurrentHashMap<>();
+    private final Map<Tensor, DeviceBuffer> weights = new IdentityHashMap<>();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+    private String embeddingValue;
+
+    private Session(Graph graph, Backend backend) {
+        this.graph = GraphOptimizer.optimize(graph);
+        this.backend = backend;
+    }
+
+    /** Opens a session of {@code graph} on {@code backend}; the caller keeps ownership of the backend. */
+    public static Session open(Graph graph, Backend backend) {
+        return new Session(graph, backend);
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The graph as this session runs it (after BatchNorm folding and fusion). */
+    public Graph graph() {
+        return graph;
+    }
+
+    /** Runs the model on named inputs and returns every graph output by name. */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        return run(inputs, List.of(), null);
+    }
+
+    /** Runs a model with one input and returns its first output. */
+    public Tensor run(Tensor input) {
+        return run(Map.of(singleInputName(), input)).values().iterator().next();
+    }
+
+    /**
+     * Runs the model, returning the graph outputs and the intermediate values named in {@code extraOutputs};
+     * {@code listener}, if not null, receives each step's time.
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, Collection<String> extraOutputs, StepListener listener) {
+        lock.readLock().lock();
+        try {
+            if (closed) throw new ClosedException("Session of '" + graph.name() + "' on " + backend.name());
+            Map<String, Compiler.InputSig> sigs = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+                if (e.getValue() == null) throw new ShapeException("input '" + e.getKey() + "' is null");
+                sigs.put(e.getKey(), Compiler.InputSig.of(e.getValue()));
+            }
+            String key = Compiler.key(sigs, extraOutputs);
+            Executable exe = plans.get(key);
+            if (exe == null) {
+                synchronized (plans) {
+                    exe = plans.get(key);
+                    if (exe == null) {
+                        Plan plan = Compiler.compile(graph, sigs, extraOutputs);
+                        exe = new Executable(plan, backend, upload(plan));
+                        plans.put(key, exe);
+                    }
+                }
+            }
+            return exe.run(inputs, listener);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Compiles (or finds) the plan for these input shapes without running it; float inputs only. */
+    public Plan plan(Map<String, int[]> shapes) {
+        Map<String, Compiler.InputSig> sigs = new LinkedHashMap<>();
+        shapes.forEach((k, v) -> sigs.put(k, new Compiler.InputSig(v, DType.FLOAT32, null)));
+        return Compiler.compile(graph, sigs, List.of());
+    }
+
+    /** Uploads the constants a plan reads, reusing weights already on the device. Caller holds the read lock. */
+    private DeviceBuffer[] upload(Plan plan) {
+        DeviceBuffer[] bufs = new DeviceBuffer[plan.valueCount];
+        synchronized (weights) {
+            try (Queue q = backend.openQueue()) {
+                for (Map.Entry<Integer, Tensor> e : plan.constants.entrySet()) {
+                    Tensor t = e.getValue();
+                    DeviceBuffer b = weights.get(t);
+                    if (b == null) {
+                        float[] data = t.toFloats();
+                        b = backend.allocate(Math.max(1, data.length), "constant value " + e.getKey());
+                        q.upload(data, 0, b, 0, data.length);
+                        weights.put(t, b);
+                    }
+                    bufs[e.getKey()] = b;
+                }
+                q.synchronize();
+            }
+        }
+        return bufs;
+    }
+
+    /** The single graph input's name; an error naming all inputs when there are several. */
+    public String singleInputName() {
+        List<ValueInfo> ins = graph.inputs();
+        if (ins.size() != 1) {
+            throw new ShapeException("the model has " + ins.size() + " inputs " + ins.stream().map(ValueInfo::name).toList()
+                    + "; pass them by name with run(Map)");
+        }
+        return ins.get(0).name();
+    }
+
+    /**
+     * The top {@code k} classes of each image of a batch, from the first output ([N, classes] or
+     * [N, classes, 1, 1]); softmax is applied unless the model already ends in Softmax.
+     */
+    public List<List<Prediction>> topK(Tensor input, int k) {
+        Tensor out = run(input);
+        return topK(out, k, !endsInSoftmax());
+    }
+
+    /** Top-K of a [N, classes, ...] score tensor, optionally through softmax first. */
+    public static List<List<Prediction>> topK(Tensor scores, int k, boolean softmax) {
+        int n = scores.rank() == 0 ? 1 : scores.dim(0);
+        int classes = scores.numel() / Math.max(1, n);
+        float[] all = scores.toFloats();
+        List<List<Prediction>> result = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] p = java.util.Arrays.copyOfRange(all, i * classes, (i + 1) * classes);
+            if (softmax) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (float v : p) max = Math.max(max, v);
+                double sum = 0;
+                for (float v : p) sum += Math.exp(v - max);
+                for (int j = 0; j < p.length; j++) p[j] = (float) (Math.exp(p[j] - max) / sum);
+            }
+            Integer[] order = new Integer[classes];
+            for (int j = 0; j < classes; j++) order[j] = j;
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+            List<Prediction> top = new ArrayList<>();
+            for (int j = 0; j < Math.min(k, classes); j++) top.add(new Prediction(order[j], p[order[j]]));
+            result.add(top);
+        }
+        return result;
+    }
+
+    /** True when the first output is produced by a Softmax node. */
+    public boolean endsInSoftmax() {
+        Node p = graph.producers().get(graph.outputs().get(0).name());
+        return p != null && p.opType().equals("Softmax");
+    }
+
+    /**
+     * The embedding of each image: the global-average-pooled feature vector that feeds the final linear
+     * layer, as [N, C]. Works on models that end in GlobalAveragePool (or a spatial ReduceMean), optionally
+     * Flatten/Reshape, then Gemm or MatMul (+Add); anything else is a clear error.
+     */
+    public Tensor embed(Tensor input) {
+        String value = embeddingValue();
+        Tensor t = run(Map.of(singleInputName(), input), List.of(value), null).get(value);
+        int n = t.dim(0);
+        return t.reshape(n, t.numel() / n);
+    }
+
+    /** The name of the value {@link #embed} returns. */
+    public synchronized String embeddingValue() {
+        if (embeddingValue == null) embeddingValue = findEmbedding(graph);
+        return embeddingValue;
+    }
+
+    static String findEmbedding(Graph g) {
+        Map<String, Node> producers = g.producers();
+        String out = g.outputs().get(0).name();
+        Node n = producers.get(out);
+        boolean linear = false;
+        String trail = "";
+        while (n != null) {
+            trail = n.describe();
+            String op = n.opType();
+            if (op.equals("GlobalAveragePool") || op.equals("ReduceMean")) {
+                if (!linear) break;
+                return n.output(0);
+            }
+            boolean passThrough = op.equals("Softmax") || op.equals("Sigmoid") || op.equals("Flatten")
+                    || op.equals("Reshape") || op.equals("Squeeze") || op.equals("Identity") || op.equals("Dropout");
+            boolean isLinear = op.equals("Gemm") || op.equals("MatMul") || (op.equals("Add") && linear);
+            if (isLinear) {
+                linear = true;
+            } else if (!passThrough) {
+                break;
+            }
+            // follow the data input (the one that is not a weight)
+            String next = null;
+            for (String in : n.inputs()) {
+                if (!in.isEmpty() && !g.initializers().containsKey(in)) {
+                    next = in;
+                    break;
+                }
+            }
+            n = next == null ? null : producers.get(next);
+        }
+        throw new ModelException("this model has no GAP embedding: embed() needs a model whose output comes from"
+                + " GlobalAveragePool -> (Flatten) -> Gemm/MatMul, but the chain back from output '" + out
+                + "' stops at " + trail);
+    }
+
+    /** Number of compiled plans (one per input signature seen so far). */
+    public int cachedPlans() {
+        return plans.size();
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            for (Executable e : plans.values()) e.close();
+            plans.clear();
+            synchronized (weights) {
+                for (DeviceBuffer b : weights.values()) b.close();
+                weights.clear();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session(" + graph.name() + " on " + backend.name() + ", " + plans.size() + " plans)";
+    }
+}

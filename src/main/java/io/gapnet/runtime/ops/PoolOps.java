@@ -1,0 +1,96 @@
+package io.gapnet.runtime.ops;
+
+import io.gapnet.backend.PoolDesc;
+import io.gapnet.model.Attributes;
+import io.gapnet.runtime.PlanBuilder;
+import io.gapnet.runtime.Value;
+import io.gapnet.tensor.Shapes;
+import java.util.Arrays;
+import java.util.Map;
+
+/** MaxPool, AveragePool (2-D), GlobalAveragePool, GlobalMaxPool and ReduceMean. */
+final class PoolOps {
+    private PoolOps() {}
+
+    static void register(Map<String, OpLowering> ops) {
+        ops.put("MaxPool", b -> b.output(pool(b, true)));
+        ops.put("AveragePool", b -> b.output(pool(b, false)));
+        ops.put("GlobalAveragePool", b -> b.output(global(b, true)));
+        ops.put("GlobalMaxPool", b -> b.output(global(b, false)));
+        ops.put("ReduceMean", b -> b.output(reduceMean(b)));
+    }
+
+    private static Value pool(PlanBuilder b, boolean max) {
+        Attributes a = b.node().attrs();
+        Value x = b.floatIn(0);
+        if (x.rank() != 4) throw b.error("only 2-D pooling (4-D NCHW input) is supported; the input has shape " + Shapes.str(x.shape()));
+        long[] ks = a.getInts("kernel_shape");
+        if (ks == null || ks.length != 2 || ks[0] < 1 || ks[1] < 1 || ks[0] > 1 << 20 || ks[1] > 1 << 20) {
+            throw b.error("kernel_shape must be two positive ints but is " + (ks == null ? "missing" : Arrays.toString(ks)));
+        }
+        int kh = (int) ks[0], kw = (int) ks[1];
+        Window win = Window.of(b, x.dim(2), x.dim(3), kh, kw);
+        boolean ceil = a.getInt("ceil_mode", 0) != 0;
+        int oh = Window.outSize(x.dim(2), kh, win.strideH(), win.dilationH(), win.padTop(), win.padBottom(), ceil);
+        int ow = Window.outSize(x.dim(3), kw, win.strideW(), win.dilationW(), win.padLeft(), win.padRight(), ceil);
+        if (oh <= 0 || ow <= 0) {
+            throw b.error("pooling over an empty extent: input " + x.dim(2) + "x" + x.dim(3) + " is smaller than the "
+                    + kh + "x" + kw + " window; use a larger input image");
+        }
+        PoolDesc d = new PoolDesc(x.dim(0), x.dim(1), x.dim(2), x.dim(3), kh, kw, win.strideH(), win.strideW(),
+                win.dilationH(), win.dilationW(), win.padTop(), win.padLeft(), win.padBottom(), win.padRight(), oh, ow,
+                a.getInt("count_include_pad", 0) != 0);
+        int[] out = {d.n(), d.c(), oh, ow};
+        if (max) return b.emit("MaxPool", out, 0, (k, in, o) -> k.maxPool(d, in[0], o), x);
+        return b.emit("AveragePool", out, 0, (k, in, o) -> k.avgPool(d, in[0], o), x);
+    }
+
+    private static Value global(PlanBuilder b, boolean avg) {
+        Value x = b.floatIn(0);
+        if (x.rank() < 3) throw b.error("input must be [N, C, spatial...] but has shape " + Shapes.str(x.shape()));
+        int[] out = x.shape();
+        for (int i = 2; i < out.length; i++) out[i] = 1;
+        return globalReduce(b, x, out, avg);
+    }
+
+    /** Pooling of [N, C, spatial...] over all spatial positions; an empty extent is an error, never a NaN. */
+    private static Value globalReduce(PlanBuilder b, Value x, int[] out, boolean avg) {
+        int n = x.dim(0), c = x.dim(1), spatial = Shapes.prod(x.shape(), 2, x.rank());
+        if (spatial == 0) {
+            throw b.error("pooling over an empty spatial extent (input " + Shapes.str(x.shape()) + ", H*W = 0): the"
+                    + " input image is too small for this network; use a larger input");
+        }
+        if (avg) return b.emit("GlobalAveragePool", out, 0, (k, in, o) -> k.gap(n, c, spatial, in[0], o), x);
+        return b.emit("GlobalMaxPool", out, 0, (k, in, o) -> k.gmp(n, c, spatial, in[0], o), x);
+    }
+
+    private static Value reduceMean(PlanBuilder b) {
+        Attributes a = b.node().attrs();
+        Value x = b.floatIn(0);
+        long[] axes = b.opset() >= 18 ? (b.opt(1) == null ? null : b.constInts(1, "axes")) : a.getInts("axes");
+        boolean keep = a.getInt("keepdims", 1) != 0;
+        int r = x.rank();
+        boolean[] reduce = new boolean[r];
+        if (axes == null || axes.length == 0) {
+            if (a.getInt("noop_with_empty_axes", 0) != 0) return b.alias(x, x.shape());
+            Arrays.fill(reduce, true);
+        } else {
+            for (long ax : axes) reduce[Shapes.axis(ax, r, b.node().describe())] = true;
+        }
+        int[] kept = new int[r];
+        int keptRank = 0;
+        long count = 1;
+        for (int i = 0; i < r; i++) {
+            if (reduce[i]) count *= x.dim(i);
+            else kept[keptRank++] = x.dim(i);
+        }
+        int[] out = keep ? x.shape() : Arrays.copyOf(kept, keptRank);
+        if (keep) for (int i = 0; i < r; i++) if (reduce[i]) out[i] = 1;
+        boolean spatialOnly = r >= 3 && !reduce[0] && !reduce[1];
+        for (int i = 2; i < r; i++) spatialOnly &= reduce[i];
+        if (spatialOnly) return globalReduce(b, x, out, true);
+        int[] xs = x.shape();
+        if (count == 0) throw b.error("mean over an empty extent (input " + Shapes.str(x.shape()) + ")");
+        return b.emit("ReduceMean", out, 0, (k, in, o) -> k.reduceMean(xs, reduce, in[0], o), x);
+    }
+}

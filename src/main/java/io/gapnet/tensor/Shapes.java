@@ -1,0 +1,104 @@
+package io.gapnet.tensor;
+
+import io.gapnet.ShapeException;
+import java.util.Arrays;
+
+/** Small helpers for shapes (int arrays of dimensions, outermost first). */
+public final class Shapes {
+    private Shapes() {}
+
+    /** Number of elements; throws when the product does not fit an int (no tensor may be that large). */
+    public static int numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new ShapeException("negative dimension in shape " + str(shape));
+            n *= d;
+            if (n > Integer.MAX_VALUE - 16) {
+                throw new ShapeException("shape " + str(shape) + " has more than 2^31 elements; use a smaller batch or input");
+            }
+        }
+        return (int) n;
+    }
+
+    public static String str(int[] shape) {
+        return Arrays.toString(shape);
+    }
+
+    public static String str(long[] shape) {
+        return Arrays.toString(shape);
+    }
+
+    /** Row-major strides of a shape. */
+    public static int[] strides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= shape[i];
+        }
+        return s;
+    }
+
+    /** Product of dims in [from, to). */
+    public static int prod(int[] shape, int from, int to) {
+        long n = 1;
+        for (int i = from; i < to; i++) n *= shape[i];
+        return Math.toIntExact(n);
+    }
+
+    /** Normalises a possibly negative axis for a tensor of the given rank; names the op when it is out of range. */
+    public static int axis(long axis, int rank, String what) {
+        long a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new ShapeException(what + ": axis " + axis + " is out of range for rank " + rank);
+        }
+        return (int) a;
+    }
+
+    /** The numpy-style broadcast of two shapes, or an error naming both. */
+    public static int[] broadcast(int[] a, int[] b, String what) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
+            int db = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new ShapeException(what + ": shapes " + str(a) + " and " + str(b) + " cannot be broadcast together");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /**
+     * Strides to read a tensor of shape {@code in} as if it had the (broadcast) shape {@code out}: broadcast
+     * dimensions get stride 0. {@code in} is right-aligned against {@code out}.
+     */
+    public static int[] broadcastStrides(int[] in, int[] out) {
+        int[] s = new int[out.length];
+        int[] inStrides = strides(in);
+        int off = out.length - in.length;
+        for (int i = 0; i < out.length; i++) {
+            int j = i - off;
+            s[i] = (j < 0 || in[j] == 1) ? 0 : inStrides[j];
+        }
+        return s;
+    }
+
+    public static int[] toInts(long[] dims, String what) {
+        int[] r = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] < 0 || dims[i] > Integer.MAX_VALUE) {
+                throw new ShapeException(what + ": dimension " + dims[i] + " in " + str(dims) + " is out of range");
+            }
+            r[i] = (int) dims[i];
+        }
+        return r;
+    }
+
+    public static long[] toLongs(int[] dims) {
+        long[] r = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) r[i] = dims[i];
+        return r;
+    }
+}
