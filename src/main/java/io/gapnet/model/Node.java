@@ -13,14 +13,21 @@ public final class Node {
     private final List<String> inputs;
     private final List<String> outputs;
     private final Attributes attrs;
+    private final String displayOp;
 
     public Node(String name, String opType, String domain, List<String> inputs, List<String> outputs, Attributes attrs) {
+        this(name, opType, domain, inputs, outputs, attrs, opType);
+    }
+
+    private Node(String name, String opType, String domain, List<String> inputs, List<String> outputs, Attributes attrs,
+                 String displayOp) {
+        this.displayOp = displayOp;
         this.name = name;
         this.opType = opType;
         this.domain = domain == null ? "" : domain;
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
-        this.attrs = attrs.owner(opType + " node '" + name + "'");
+        this.attrs = attrs.owner(displayOp + " node '" + name + "'");
     }
 
     public Node(String name, String opType, List<String> inputs, List<String> outputs, Attributes attrs) {
@@ -60,21 +67,17 @@ public final class Node {
         return attrs;
     }
 
-    /** "Conv node 'layer1.0.conv1'", for error messages. */
+    /**
+     * "Conv node 'layer1.0.conv1'", for error messages. Nodes the optimiser created from a model's nodes
+     * keep the op the model used, so messages name what the user wrote.
+     */
     public String describe() {
-        return opType + " node '" + name + "'";
+        return displayOp + " node '" + name + "'";
     }
 
-    public Node withInputs(List<String> newInputs) {
-        return new Node(name, opType, domain, newInputs, outputs, attrs);
-    }
-
-    public Node withOutputs(List<String> newOutputs) {
-        return new Node(name, opType, domain, inputs, newOutputs, attrs);
-    }
-
-    public Node withOp(String newOp, String newDomain, Attributes newAttrs) {
-        return new Node(name, newOp, newDomain, inputs, outputs, newAttrs);
+    /** A node that replaces this one (a fusion), with other op, inputs, outputs and attributes, described as this one. */
+    public Node rewrite(String newOp, String newDomain, List<String> newInputs, List<String> newOutputs, Attributes newAttrs) {
+        return new Node(name, newOp, newDomain, newInputs, newOutputs, newAttrs, displayOp);
     }
 
     @Override

@@ -94,8 +94,7 @@ public final class GraphOptimizer {
             inits.put(wName, Tensor.of(nw, w.shape()));
             String bName = unique(inits, bn.name() + "::bias_folded");
             inits.put(bName, Tensor.of(nb, oc));
-            replaced.put(conv, new Node(conv.name(), "Conv", "", List.of(conv.input(0), wName, bName),
-                    List.of(bn.output(0)), conv.attrs()));
+            replaced.put(conv, conv.rewrite("Conv", "", List.of(conv.input(0), wName, bName), List.of(bn.output(0)), conv.attrs()));
             removed.add(bn);
         }
         if (replaced.isEmpty()) return g;
@@ -140,7 +139,7 @@ public final class GraphOptimizer {
             if (out.equals(conv.output(0))) continue;
             Attributes attrs = conv.attrs().with("activation", act.kind().name())
                     .with("activation_alpha", act.alpha()).with("activation_beta", act.beta());
-            replaced.put(conv, new Node(conv.name(), "FusedConv", OpSet.GAPNET_DOMAIN,
+            replaced.put(conv, conv.rewrite("FusedConv", OpSet.GAPNET_DOMAIN,
                     List.of(conv.input(0), conv.input(1), conv.input(2), residual), List.of(out), attrs));
         }
         if (replaced.isEmpty()) return g;

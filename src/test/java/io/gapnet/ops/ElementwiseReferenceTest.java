@@ -1,0 +1,109 @@
+package io.gapnet.ops;
+
+import static io.gapnet.Approx.assertTensor;
+import static io.gapnet.ops.OpHarness.f;
+import static io.gapnet.ops.OpHarness.iota;
+import static io.gapnet.ops.OpHarness.run;
+import static io.gapnet.ops.OpHarness.t;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gapnet.ShapeException;
+import io.gapnet.tensor.Tensor;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Activations, broadcasting arithmetic, BatchNormalization, Softmax and no-ops, by hand. */
+class ElementwiseReferenceTest {
+    static final float LN3 = (float) Math.log(3);
+
+    @Test
+    void activations() {
+        Tensor x = t(f(-4, -1, 0, 1, 4), 5);
+        assertTensor(new int[] {5}, f(0, 0, 0, 1, 4), run("Relu", Map.of(), x));
+        assertTensor(new int[] {5}, f(-0.4f, -0.1f, 0, 1, 4), run("LeakyRelu", Map.of("alpha", 0.1f), x));
+        assertTensor(new int[] {5}, f(0, 0.3f, 0.5f, 0.7f, 1), run("HardSigmoid", Map.of(), x));
+        assertTensor(new int[] {5}, f(0, -1f / 3, 0, 2f / 3, 4), run("HardSwish", Map.of(), x));
+        assertTensor(new int[] {2}, f(0.5f, 0.75f), run("Sigmoid", Map.of(), t(f(0, LN3), 2)));
+        assertTensor(new int[] {2}, f(0, 0.6f), run("Tanh", Map.of(), t(f(0, (float) (0.5 * Math.log(4))), 2)));
+    }
+
+    @Test
+    void clipAllForms() {
+        Tensor x = t(f(-2, 0.5f, 3), 3);
+        // opset 13: bounds as inputs (here graph inputs, known only at run time), either may be omitted
+        assertTensor(new int[] {3}, f(-1, 0.5f, 1), run("Clip", 13, Map.of(), x, t(f(-1)), t(f(1))));
+        assertTensor(new int[] {3}, f(-2, 0.5f, 1), run("Clip", 13, Map.of(), x, null, t(f(1))));
+        assertTensor(new int[] {3}, f(0, 0.5f, 3), run("Clip", 13, Map.of(), x, t(f(0))));
+        // opset 6: bounds as attributes
+        assertTensor(new int[] {3}, f(-1, 0.5f, 1), run("Clip", 6, Map.of("min", -1f, "max", 1f), x));
+    }
+
+    @Test
+    void broadcastingArithmetic() {
+        Tensor a = t(iota(6), 2, 3);
+        Tensor b = t(f(10, 20, 30), 3);
+        assertTensor(new int[] {2, 3}, f(10, 21, 32, 13, 24, 35), run("Add", Map.of(), a, b));
+        assertTensor(new int[] {2, 3}, f(-10, -19, -28, -7, -16, -25), run("Sub", Map.of(), a, b));
+        assertTensor(new int[] {2, 3}, f(2, 4, 6, 3, 6, 9), run("Mul", Map.of(), t(f(2, 3), 2, 1), t(f(1, 2, 3), 1, 3)));
+        assertTensor(new int[] {2}, f(0.5f, 4), run("Div", Map.of(), t(f(1, 8), 2), t(f(2), 1)));
+        assertTensor(new int[] {2}, f(9, 0.25f), run("Pow", Map.of(), t(f(3, 0.5f), 2), t(f(2))));
+    }
+
+    @Test
+    void legacyBroadcastAttribute() {
+        // opset 6 Add with broadcast=1, axis=1: b of shape [2] lines up with a's axis 1 of [1, 2, 2]
+        Tensor a = t(f(1, 2, 3, 4), 1, 2, 2);
+        Tensor y = run("Add", 6, Map.of("broadcast", 1L, "axis", 1L), a, t(f(10, 20), 2));
+        assertTensor(new int[] {1, 2, 2}, f(11, 12, 23, 24), y);
+    }
+
+    @Test
+    void variadic() {
+        Tensor y = run("Sum", Map.of(), t(f(1), 1), t(f(1, 2), 2), t(f(10, 20), 2, 1));
+        assertTensor(new int[] {2, 2}, f(12, 13, 22, 23), y);
+        assertTensor(new int[] {2}, f(3, 6), run("Mean", Map.of(), t(f(2, 4), 2), t(f(4, 8), 2)));
+        assertTensor(new int[] {2}, f(2, 4), run("Mean", Map.of(), t(f(2, 4), 2)));
+        assertTensor(new int[] {2}, f(4, 8), run("Max", Map.of(), t(f(2, 8), 2), t(f(4, 1), 2)));
+        assertTensor(new int[] {2}, f(2, 1), run("Min", Map.of(), t(f(2, 8), 2), t(f(4, 1), 2)));
+    }
+
+    @Test
+    void broadcastMismatchIsNamed() {
+        ShapeException e = assertThrows(ShapeException.class, () -> run("Add", Map.of(), t(iota(6), 2, 3), t(f(1, 2), 2)));
+        assertTrue(e.getMessage().contains("[2, 3] and [2] cannot be broadcast"), e.getMessage());
+    }
+
+    @Test
+    void batchNormalization() {
+        // ch0: (x - 1) / sqrt(4) * 2 + 0; ch1: (x - 3) / sqrt(0.25) * 1 + 1
+        Tensor x = t(f(1, 2, 3, 4), 1, 2, 1, 2);
+        Tensor y = run("BatchNormalization", Map.of("epsilon", 0f), x, t(f(2, 1), 2), t(f(0, 1), 2), t(f(1, 3), 2), t(f(4, 0.25f), 2));
+        assertTensor(new int[] {1, 2, 1, 2}, f(0, 1, 1, 3), y);
+    }
+
+    @Test
+    void softmaxBothSemantics() {
+        assertTensor(new int[] {2, 2}, f(0.25f, 0.75f, 0.5f, 0.5f), run("Softmax", Map.of(), t(f(0, LN3, 0, 0), 2, 2)));
+        Tensor x = t(f(0, LN3, 0, 0), 1, 2, 2);
+        // opset 13, axis 1: normalise over dim 1 only
+        assertTensor(new int[] {1, 2, 2}, f(0.5f, 0.75f, 0.5f, 0.25f), run("Softmax", 13, Map.of("axis", 1L), x));
+        // opset 11, axis 1: coerced to [1, 4], normalised over all four values (e^0 + 3 + 1 + 1 = 6)
+        assertTensor(new int[] {1, 2, 2}, f(1f / 6, 0.5f, 1f / 6, 1f / 6), run("Softmax", 11, Map.of("axis", 1L), x));
+    }
+
+    @Test
+    void identityAndDropoutPassThrough() {
+        Tensor x = t(f(1, -2, 3), 3);
+        assertTensor(new int[] {3}, f(1, -2, 3), run("Identity", Map.of(), x));
+        assertTensor(new int[] {3}, f(1, -2, 3), run("Dropout", Map.of(), x));
+        assertTensor(new int[] {3}, f(1, -2, 3), run("Dropout", 7, Map.of("ratio", 0.5f), x));
+    }
+
+    @Test
+    void dropoutMaskIsReportedWhenUsed() {
+        ShapeException e = assertThrows(ShapeException.class,
+                () -> OpHarness.runAll("Dropout", 13, Map.of(), 2, t(f(1), 1)));
+        assertTrue(e.getMessage().contains("does not compute"), e.getMessage());
+    }
+}
