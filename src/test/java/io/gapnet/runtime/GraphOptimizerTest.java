@@ -1,0 +1,58 @@
+package io.gapnet.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gapnet.Approx;
+import io.gapnet.backend.cpu.CpuBackend;
+import io.gapnet.model.Attributes;
+import io.gapnet.model.Graph;
+import io.gapnet.model.Node;
+import io.gapnet.model.ValueInfo;
+import io.gapnet.model.zoo.ResNets;
+import io.gapnet.tensor.DType;
+import io.gapnet.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GraphOptimizerTest {
+    /** x [1,1,1,2] -> 1x1 Conv (w = [2, -1] over 2 output channels, bias [1, 0]) -> BN -> Relu. */
+    static Graph convBnRelu() {
+        Map<String, Tensor> w = Map.of(
+                "w", Tensor.of(new float[] {2, -1}, 2, 1, 1, 1), "b", Tensor.of(new float[] {1, 0}, 2),
+                "scale", Tensor.of(new float[] {3, 1}, 2), "beta", Tensor.of(new float[] {0.5f, 0}, 2),
+                "mean", Tensor.of(new float[] {1, 0}, 2), "var", Tensor.of(new float[] {4, 1}, 2));
+        List<Node> nodes = List.of(
+                new Node("conv", "Conv", List.of("x", "w", "b"), List.of("c"), Attributes.none()),
+                new Node("bn", "BatchNormalization", List.of("c", "scale", "beta", "mean", "var"), List.of("n"),
+                        new Attributes(Map.of("epsilon", 0f))),
+                new Node("relu", "Relu", List.of("n"), List.of("y"), Attributes.none()));
+        return new Graph("cbr", nodes, w, List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
+    }
+
+    @Test
+    void batchNormIsFoldedAndReluFused() {
+        Graph g = GraphOptimizer.optimize(convBnRelu());
+        assertEquals(1, g.nodes().size(), g.nodes().toString());
+        assertEquals("FusedConv", g.nodes().get(0).opType());
+        assertEquals("Conv node 'conv'", g.nodes().get(0).describe());
+        assertTrue(!g.initializers().containsKey("scale"), "unused initializers are dropped");
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(convBnRelu(), cpu)) {
+            // x = [1, 3]: conv ch0 = 2x + 1 = [3, 7]; bn ch0 = (c - 1) / 2 * 3 + 0.5 = [3.5, 9.5]
+            // conv ch1 = -x = [-1, -3]; bn ch1 = c; relu -> 0
+            Tensor y = s.run(Tensor.of(new float[] {1, 3}, 1, 1, 1, 2));
+            Approx.assertTensor(new int[] {1, 2, 1, 2}, new float[] {3.5f, 9.5f, 0, 0}, y);
+        }
+    }
+
+    @Test
+    void resnetBecomesOneStepPerConvolution() {
+        Graph g = GraphOptimizer.optimize(ResNets.build("resnet18"));
+        long convs = g.nodes().stream().filter(n -> n.opType().equals("FusedConv") || n.opType().equals("Conv")).count();
+        assertEquals(20, convs);
+        assertEquals(0, g.nodes().stream().filter(n -> n.opType().equals("BatchNormalization") || n.opType().equals("Add")
+                || n.opType().equals("Relu")).count(), "every BN, residual Add and ReLU is folded or fused");
+    }
+}

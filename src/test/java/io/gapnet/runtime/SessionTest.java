@@ -1,0 +1,184 @@
+package io.gapnet.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gapnet.Approx;
+import io.gapnet.ClosedException;
+import io.gapnet.ModelException;
+import io.gapnet.ShapeException;
+import io.gapnet.backend.cpu.CpuBackend;
+import io.gapnet.model.Attributes;
+import io.gapnet.model.Graph;
+import io.gapnet.model.Node;
+import io.gapnet.model.ValueInfo;
+import io.gapnet.model.zoo.ResNets;
+import io.gapnet.tensor.DType;
+import io.gapnet.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class SessionTest {
+    static final Graph SMALL = ResNets.build("resnet18", 10, 7);
+
+    static Tensor random(long seed, int... shape) {
+        Random r = new Random(seed);
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+        return Tensor.of(v, shape);
+    }
+
+    @Test
+    void concurrentCallersGetExactlyTheirOwnResults() throws Exception {
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(SMALL, cpu)) {
+            int callers = 6;
+            Tensor[] inputs = new Tensor[callers];
+            float[][] expected = new float[callers][];
+            for (int i = 0; i < callers; i++) {
+                inputs[i] = random(i, 1, 3, 32 + 8 * (i % 2), 32);
+                expected[i] = s.run(inputs[i]).floats();
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(callers);
+            try {
+                List<Future<float[]>> futures = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < callers; i++) {
+                        Tensor in = inputs[i];
+                        futures.add(pool.submit(() -> s.run(in).floats()));
+                    }
+                }
+                for (int j = 0; j < futures.size(); j++) {
+                    assertArrayEquals(expected[j % callers], futures.get(j).get(60, TimeUnit.SECONDS), "caller " + j);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(2, s.cachedPlans(), "one plan per input shape");
+        }
+    }
+
+    @Test
+    void closeFreesEverythingAndUseAfterCloseIsNamed() {
+        try (CpuBackend cpu = new CpuBackend()) {
+            for (int i = 0; i < 20; i++) {
+                Session s = Session.open(SMALL, cpu);
+                s.run(random(1, 1, 3, 32, 32));
+                s.run(random(1, 2, 3, 40, 48));
+                assertTrue(cpu.liveAllocations() > 0);
+                s.close();
+                s.close(); // idempotent
+                assertEquals(0, cpu.liveAllocations(), "live device buffers after close");
+                assertEquals(0, cpu.liveBytes());
+                ClosedException e = assertThrows(ClosedException.class, () -> s.run(random(1, 1, 3, 32, 32)));
+                assertTrue(e.getMessage().contains("Session of 'resnet18'"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void weightsAreUploadedOncePerSession() {
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(SMALL, cpu)) {
+            s.run(random(1, 1, 3, 32, 32));
+            long afterFirst = cpu.liveBytes();
+            s.run(random(1, 1, 3, 32, 32));
+            assertEquals(afterFirst, cpu.liveBytes(), "a second run of the same shape allocates nothing");
+            s.run(random(1, 1, 3, 64, 64));
+            long weights = 4L * SMALL.parameterCount();
+            assertTrue(cpu.liveBytes() < 2 * weights, "weights shared between plans: " + cpu.liveBytes() + " bytes live");
+        }
+    }
+
+    @Test
+    void activationBuffersAreReusedByLiveness() {
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(ResNets.build("resnet50", 1000, 0), cpu)) {
+            Plan p = s.plan(Map.of("input", new int[] {1, 3, 224, 224}));
+            // the largest activation of ResNet-50 at 224x224 is 64x112x112 = 256x56x56 floats (3.2 MB); a residual
+            // network needs three of them live at once (block input, branch, output)
+            assertEquals(3 * 802816L * 4, p.peakActivationBytes());
+            assertEquals(3, p.slotCount());
+        }
+    }
+
+    @Test
+    void wrongInputShapesGetHelpfulErrors() {
+        Graph g = withStaticInput();
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(g, cpu)) {
+            ShapeException nhwc = assertThrows(ShapeException.class, () -> s.run(random(1, 1, 8, 8, 3)));
+            assertTrue(nhwc.getMessage().contains("expects shape [N,3,8,8] but got [1, 8, 8, 3]"), nhwc.getMessage());
+            assertTrue(nhwc.getMessage().contains("NHWC"), nhwc.getMessage());
+            ShapeException noBatch = assertThrows(ShapeException.class, () -> s.run(random(1, 3, 8, 8)));
+            assertTrue(noBatch.getMessage().contains("batch dimension seems to be missing"), noBatch.getMessage());
+            ShapeException type = assertThrows(ShapeException.class, () -> s.run(Tensor.ofLongs(new long[192], 1, 3, 8, 8)));
+            assertTrue(type.getMessage().contains("must be a float tensor"), type.getMessage());
+            // and the session still works
+            assertArrayEquals(new int[] {1, 3, 1, 1}, s.run(random(1, 1, 3, 8, 8)).shape());
+        }
+    }
+
+    private static Graph withStaticInput() {
+        Node gap = new Node("gap", "GlobalAveragePool", List.of("x"), List.of("y"), Attributes.none());
+        return new Graph("gap", List.of(gap), Map.of(), List.of(new ValueInfo("x", DType.FLOAT32, new long[] {-1, 3, 8, 8}, new String[] {"N", null, null, null})),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
+    }
+
+    @Test
+    void topKAndEmbedding() {
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(SMALL, cpu)) {
+            Tensor x = random(3, 2, 3, 32, 32);
+            Tensor logits = s.run(x);
+            List<List<Prediction>> top = s.topK(x, 3);
+            assertEquals(2, top.size());
+            for (int i = 0; i < 2; i++) {
+                float[] row = java.util.Arrays.copyOfRange(logits.floats(), i * 10, i * 10 + 10);
+                int best = 0;
+                for (int j = 1; j < 10; j++) if (row[j] > row[best]) best = j;
+                assertEquals(best, top.get(i).get(0).index());
+                assertTrue(top.get(i).get(0).probability() >= top.get(i).get(1).probability());
+            }
+            Tensor emb = s.embed(x);
+            assertArrayEquals(new int[] {2, 512}, emb.shape());
+            // the logits are the linear layer applied to the embedding: check one by hand
+            Tensor w = SMALL.initializers().get("fc.weight"), b = SMALL.initializers().get("fc.bias");
+            double dot = b.floats()[4];
+            for (int c = 0; c < 512; c++) dot += emb.floats()[512 + c] * w.floats()[4 * 512 + c];
+            assertEquals(logits.floats()[10 + 4], dot, 1e-3);
+        }
+    }
+
+    @Test
+    void embeddingNeedsAGapHead() {
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(withStaticInput(), cpu)) {
+            ModelException e = assertThrows(ModelException.class, () -> s.embed(random(1, 1, 3, 8, 8)));
+            assertTrue(e.getMessage().contains("no GAP embedding"), e.getMessage());
+        }
+    }
+
+    @Test
+    void deviceOutOfMemoryLeavesTheSessionUsable() {
+        // Pad's amounts are an int64 input, so each run can ask for another output size
+        Node pad = new Node("pad", "Pad", List.of("x", "pads"), List.of("y"), Attributes.none());
+        Graph g = new Graph("pad", List.of(pad), Map.of(), List.of(new ValueInfo("x", DType.FLOAT32, null, null),
+                new ValueInfo("pads", DType.INT64, null, null)), List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
+        Tensor x = Tensor.of(new float[] {5}, 1, 1);
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(g, cpu)) {
+            // 43000 x 43000 floats is 7.4 GB: more than the test JVM's heap
+            Tensor huge = Tensor.ofLongs(new long[] {0, 0, 42999, 42999}, 4);
+            io.gapnet.DeviceOutOfMemoryException e = assertThrows(io.gapnet.DeviceOutOfMemoryException.class,
+                    () -> s.run(Map.of("x", x, "pads", huge)));
+            assertTrue(e.getMessage().contains("smaller batch"), e.getMessage());
+            Tensor y = s.run(Map.of("x", x, "pads", Tensor.ofLongs(new long[] {1, 0, 0, 1}, 4))).get("y");
+            Approx.assertTensor(new int[] {2, 2}, new float[] {0, 0, 5, 0}, y);
+        }
+    }
+}
