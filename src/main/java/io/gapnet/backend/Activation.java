@@ -5,11 +5,12 @@ package io.gapnet.backend;
  * {@link #apply(float)} is the specification every backend's kernels must match.
  *
  * @param kind which function
- * @param alpha first parameter: Clip's min, LeakyRelu's slope, HardSigmoid's alpha
- * @param beta second parameter: Clip's max, HardSigmoid's beta
+ * @param alpha first parameter: Clip's min, LeakyRelu's slope, HardSigmoid's, Elu's and Selu's alpha
+ * @param beta second parameter: Clip's max, HardSigmoid's beta, Selu's gamma
  */
 public record Activation(Kind kind, float alpha, float beta) {
-    public enum Kind { NONE, RELU, LEAKY_RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH }
+    public enum Kind { NONE, RELU, LEAKY_RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, ELU, SELU, SOFTPLUS,
+        EXP, LOG, SQRT, NEG, ABS, RECIPROCAL }
 
     public static final Activation NONE = new Activation(Kind.NONE, 0, 0);
     public static final Activation RELU = new Activation(Kind.RELU, 0, 0);
@@ -40,6 +41,15 @@ public record Activation(Kind kind, float alpha, float beta) {
             case HARD_SIGMOID: return Math.max(0f, Math.min(1f, alpha * x + beta));
             case HARD_SWISH: return x * Math.max(0f, Math.min(1f, x / 6f + 0.5f));
             case TANH: return (float) Math.tanh(x);
+            case ELU: return x >= 0 ? x : (float) (alpha * (Math.exp(x) - 1));
+            case SELU: return (float) (x > 0 ? beta * x : beta * alpha * (Math.exp(x) - 1));
+            case SOFTPLUS: return (float) Math.log1p(Math.exp(x));
+            case EXP: return (float) Math.exp(x);
+            case LOG: return (float) Math.log(x);
+            case SQRT: return (float) Math.sqrt(x);
+            case NEG: return -x;
+            case ABS: return Math.abs(x);
+            case RECIPROCAL: return 1f / x;
             default: throw new AssertionError(kind);
         }
     }
@@ -50,6 +60,8 @@ public record Activation(Kind kind, float alpha, float beta) {
             case CLIP: return "Clip(" + alpha + "," + beta + ")";
             case LEAKY_RELU: return "LeakyRelu(" + alpha + ")";
             case HARD_SIGMOID: return "HardSigmoid(" + alpha + "," + beta + ")";
+            case ELU: return "Elu(" + alpha + ")";
+            case SELU: return "Selu(" + alpha + "," + beta + ")";
             default: return kind.name();
         }
     }

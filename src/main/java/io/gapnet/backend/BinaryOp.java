@@ -1,8 +1,11 @@
 package io.gapnet.backend;
 
-/** Element-wise binary arithmetic with numpy broadcasting. {@link #apply} is the specification. */
+/**
+ * Element-wise binary arithmetic with numpy broadcasting. {@link #apply} is the specification. PRELU is
+ * {@code a < 0 ? a * b : a} (b is the slope).
+ */
 public enum BinaryOp {
-    ADD, SUB, MUL, DIV, MAX, MIN, POW;
+    ADD, SUB, MUL, DIV, MAX, MIN, POW, PRELU;
 
     public float apply(float a, float b) {
         switch (this) {
@@ -13,6 +16,7 @@ public enum BinaryOp {
             case MAX: return Math.max(a, b);
             case MIN: return Math.min(a, b);
             case POW: return (float) Math.pow(a, b);
+            case PRELU: return a < 0 ? a * b : a;
             default: throw new AssertionError(this);
         }
     }
@@ -29,6 +33,7 @@ public enum BinaryOp {
             case MAX: return Math.max(a, b);
             case MIN: return Math.min(a, b);
             case POW: return (long) Math.pow(a, b);
+            case PRELU: return a < 0 ? a * b : a;
             default: throw new AssertionError(this);
         }
     }

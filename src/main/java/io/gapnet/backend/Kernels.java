@@ -16,7 +16,13 @@ public interface Kernels {
     /** Element-wise activation of {@code count} elements; y may be x. */
     void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y);
 
-    /** Element-wise binary op with numpy broadcasting of a and b to yShape. */
+    /**
+     * Local response normalisation across channels of [n, c, spatial] data:
+     * {@code y = x / (bias + alpha / size * sum of x^2 over channels c - (size-1)/2 .. c + size/2) ^ beta}.
+     */
+    void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, DeviceBuffer x, DeviceBuffer y);
+
+    /** Element-wise binary op: a and b are each broadcast (numpy rules) to yShape. */
     void binary(BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y);
 
     void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y);

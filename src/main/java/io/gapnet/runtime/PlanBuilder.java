@@ -132,6 +132,11 @@ public final class PlanBuilder {
      * entries for omitted optional inputs). Folds on the host when all inputs are constants.
      */
     public Value emit(String op, int[] outShape, long macs, Step.Kernel k, Value... inputs) {
+        return emitNamed(node.output(0), op, outShape, macs, k, inputs);
+    }
+
+    /** {@link #emit} for an output other than the node's first. */
+    public Value emitNamed(String outName, String op, int[] outShape, long macs, Step.Kernel k, Value... inputs) {
         Shapes.numel(outShape);
         boolean allConst = true;
         for (Value v : inputs) {
@@ -145,7 +150,7 @@ public final class PlanBuilder {
             ids[i] = inputs[i] == null ? -1 : inputs[i].id;
             if (inputs[i] != null && !inputs[i].isConst()) desc.append(desc.length() > 0 ? " " : "").append(Shapes.str(inputs[i].shape));
         }
-        Value out = dynamic(node.output(0), outShape);
+        Value out = dynamic(outName, outShape);
         desc.append(" -> ").append(Shapes.str(outShape));
         steps.add(new Step(op, node.name(), ids, out.id, desc.toString(), macs, k));
         return out;
@@ -160,6 +165,11 @@ public final class PlanBuilder {
         Value a = new Value(values.size(), node.output(0), newShape, v.dtype, null, v.aliasOf >= 0 ? v.aliasOf : v.id);
         values.add(a);
         return a;
+    }
+
+    /** Defines output i of the node (for ops with several outputs, such as Split). */
+    public void output(int i, Value v) {
+        if (!node.output(i).isEmpty()) bind(node.output(i), v);
     }
 
     /** Defines the node's first output; its other outputs, if any consumer reads them, are reported as unsupported. */

@@ -44,6 +44,12 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, DeviceBuffer x, DeviceBuffer y) {
+        long count = (long) n * c * spatial;
+        ElementwiseRef.lrn(n, c, spatial, size, alpha, beta, bias, f(x, count, "lrn input"), f(y, count, "lrn output"));
+    }
+
+    @Override
     public void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y) {
         ElementwiseRef.activation(act, count, f(x, count, "activation input"), f(y, count, "activation output"));
     }

@@ -42,6 +42,23 @@ final class ElementwiseRef {
         }
     }
 
+    static void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, float[] x, float[] y) {
+        int before = (size - 1) / 2, after = size / 2;
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int s = 0; s < spatial; s++) {
+                    double sq = 0;
+                    for (int k = Math.max(0, ch - before); k <= Math.min(c - 1, ch + after); k++) {
+                        double v = x[(i * c + k) * spatial + s];
+                        sq += v * v;
+                    }
+                    int at = (i * c + ch) * spatial + s;
+                    y[at] = (float) (x[at] / Math.pow(bias + alpha / size * sq, beta));
+                }
+            }
+        }
+    }
+
     static void softmax(int outer, int axisLen, int inner, float[] x, float[] y) {
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {

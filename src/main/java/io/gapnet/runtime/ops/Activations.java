@@ -6,17 +6,16 @@ import io.gapnet.model.Node;
 import io.gapnet.tensor.Tensor;
 import java.util.function.Function;
 
-/** Maps activation nodes (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh) to {@link Activation}s. */
+/** Maps element-wise single-input nodes (Relu, Clip, Sigmoid, HardSwish, Exp, Sqrt...) to {@link Activation}s. */
 public final class Activations {
     private Activations() {}
 
+    /** The element-wise single-input ops this class maps. */
+    public static final java.util.List<String> OPS = java.util.List.of("Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
+            "HardSwish", "Tanh", "Elu", "Selu", "Softplus", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal");
+
     public static boolean isActivation(String opType) {
-        switch (opType) {
-            case "Relu": case "LeakyRelu": case "Clip": case "Sigmoid": case "HardSigmoid": case "HardSwish": case "Tanh":
-                return true;
-            default:
-                return false;
-        }
+        return OPS.contains(opType);
     }
 
     /**
@@ -31,6 +30,16 @@ public final class Activations {
             case "Sigmoid": return Activation.of(Activation.Kind.SIGMOID);
             case "Tanh": return Activation.of(Activation.Kind.TANH);
             case "HardSwish": return Activation.of(Activation.Kind.HARD_SWISH);
+            case "Elu": return new Activation(Activation.Kind.ELU, a.getFloat("alpha", 1f), 0);
+            case "Selu": return new Activation(Activation.Kind.SELU, a.getFloat("alpha", 1.67326319217681884765625f),
+                    a.getFloat("gamma", 1.05070102214813232421875f));
+            case "Softplus": return Activation.of(Activation.Kind.SOFTPLUS);
+            case "Exp": return Activation.of(Activation.Kind.EXP);
+            case "Log": return Activation.of(Activation.Kind.LOG);
+            case "Sqrt": return Activation.of(Activation.Kind.SQRT);
+            case "Neg": return Activation.of(Activation.Kind.NEG);
+            case "Abs": return Activation.of(Activation.Kind.ABS);
+            case "Reciprocal": return Activation.of(Activation.Kind.RECIPROCAL);
             case "HardSigmoid": return Activation.hardSigmoid(a.getFloat("alpha", 0.2f), a.getFloat("beta", 0.5f));
             case "Clip": {
                 if (opset < 11) {

@@ -14,9 +14,9 @@ final class ElementwiseOps {
     private ElementwiseOps() {}
 
     static void register(Map<String, OpLowering> ops) {
-        for (String op : new String[] {"Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh"}) {
-            ops.put(op, ElementwiseOps::activation);
-        }
+        for (String op : Activations.OPS) ops.put(op, ElementwiseOps::activation);
+        ops.put("PRelu", b -> b.output(apply(b, BinaryOp.PRELU, b.floatIn(0), b.floatIn(1))));
+        ops.put("LRN", ElementwiseOps::lrn);
         ops.put("Add", b -> b.output(binary(b, BinaryOp.ADD)));
         ops.put("Sub", b -> b.output(binary(b, BinaryOp.SUB)));
         ops.put("Mul", b -> b.output(binary(b, BinaryOp.MUL)));
@@ -119,6 +119,18 @@ final class ElementwiseOps {
         b.output(b.emit("BatchNormalization", x.shape(), 0,
                 (k, in, o) -> k.batchNorm(n, c, spatial, eps, in[0], in[1], in[2], in[3], in[4], o),
                 x, params[0], params[1], params[2], params[3]));
+    }
+
+    private static void lrn(PlanBuilder b) {
+        Attributes a = b.node().attrs();
+        Value x = b.floatIn(0);
+        if (x.rank() < 3) throw b.error("input must be [N, C, spatial...] but has shape " + Shapes.str(x.shape()));
+        long size = a.getInt("size", 0);
+        if (size < 1 || size > 1 << 16) throw b.error("attribute 'size' must be a positive int but is " + size);
+        int n = x.dim(0), c = x.dim(1), spatial = Shapes.prod(x.shape(), 2, x.rank());
+        float alpha = a.getFloat("alpha", 1e-4f), beta = a.getFloat("beta", 0.75f), bias = a.getFloat("bias", 1f);
+        int sz = (int) size;
+        b.output(b.emit("LRN", x.shape(), 0, (k, in, o) -> k.lrn(n, c, spatial, sz, alpha, beta, bias, in[0], o), x));
     }
 
     private static void softmax(PlanBuilder b) {

@@ -35,6 +35,8 @@ final class ShapeOps {
         ops.put("Constant", b -> b.output(b.constant(ConstantOp.value(b.node()))));
         ops.put("ConstantOfShape", ShapeOps::constantOfShape);
         ops.put("Cast", ShapeOps::cast);
+        ops.put("Split", ShapeOps::split);
+        ops.put("Expand", ShapeOps::expand);
     }
 
     private static void flatten(PlanBuilder b) {
@@ -342,6 +344,54 @@ final class ShapeOps {
             return;
         }
         b.output(b.emit("Slice", out, 0, (k, in, o) -> k.slice(xs, st, sp, out, in[0], o), x));
+    }
+
+    private static void split(PlanBuilder b) {
+        Value x = b.in(0);
+        int r = x.rank();
+        int axis = Shapes.axis(b.node().attrs().getInt("axis", 0), r, b.node().describe());
+        int parts = b.node().outputs().size();
+        long[] sizes = b.opset() >= 13 ? (b.opt(1) == null ? null : b.constInts(1, "split")) : b.node().attrs().getInts("split");
+        int len = x.dim(axis);
+        if (sizes == null) {
+            long n = b.opset() >= 18 ? b.node().attrs().getInt("num_outputs", parts) : parts;
+            sizes = new long[parts];
+            long chunk = (len + n - 1) / n; // equal parts; the last one may be smaller
+            for (int i = 0; i < parts; i++) sizes[i] = Math.max(0, Math.min(chunk, len - chunk * i));
+        }
+        if (sizes.length != parts) throw b.error("split has " + sizes.length + " sizes but the node has " + parts + " outputs");
+        long total = 0;
+        for (long s : sizes) total += s;
+        if (total != len) throw b.error("split sizes " + Arrays.toString(sizes) + " do not add up to axis " + axis + " of size " + len);
+        int[] xs = x.shape();
+        int start = 0;
+        for (int i = 0; i < parts; i++) {
+            int[] st = new int[r], sp = new int[r], out = xs.clone();
+            Arrays.fill(sp, 1);
+            st[axis] = start;
+            out[axis] = (int) sizes[i];
+            start += (int) sizes[i];
+            if (x.isInt()) {
+                b.output(i, b.constant(HostEval.remap(x.constant(), IndexMaps.slice(xs, st, sp, out), out)));
+            } else {
+                b.output(i, b.emitNamed(b.node().output(i), "Split", out, 0, (k, in, o) -> k.slice(xs, st, sp, out, in[0], o), x));
+            }
+        }
+    }
+
+    private static void expand(PlanBuilder b) {
+        Value x = b.in(0);
+        int[] target = Shapes.toInts(b.constInts(1, "shape"), b.node().describe());
+        int[] out = Shapes.broadcast(x.shape(), target, b.node().describe());
+        if (x.isInt()) {
+            b.output(b.constant(HostEval.binary(io.gapnet.backend.BinaryOp.ADD, x.constant(), Tensor.ofLongs(new long[Shapes.numel(out)], out),
+                    b.node().describe())));
+            return;
+        }
+        int[] xs = x.shape();
+        int[] one = {1};
+        Value zero = b.constant(Tensor.scalar(0f).reshape(1));
+        b.output(b.emit("Expand", out, 0, (k, in, o) -> k.binary(io.gapnet.backend.BinaryOp.ADD, xs, in[0], one, in[1], out, o), x, zero));
     }
 
     private static void shape(PlanBuilder b) {
