@@ -1,0 +1,52 @@
+// common.cl: prepended to every gapnet OpenCL program.
+// The activations of io.gapnet.backend.Activation; `kind` is the ordinal of Activation.Kind and each case
+// must match Activation.apply (the CPU reference), which the conformance suite checks for every kind.
+
+#define ACT_NONE 0
+#define ACT_RELU 1
+#define ACT_LEAKY_RELU 2
+#define ACT_CLIP 3
+#define ACT_SIGMOID 4
+#define ACT_HARD_SIGMOID 5
+#define ACT_HARD_SWISH 6
+#define ACT_TANH 7
+#define ACT_ELU 8
+#define ACT_SELU 9
+#define ACT_SOFTPLUS 10
+#define ACT_EXP 11
+#define ACT_LOG 12
+#define ACT_SQRT 13
+#define ACT_NEG 14
+#define ACT_ABS 15
+#define ACT_RECIPROCAL 16
+
+inline float apply_act(float x, int kind, float alpha, float beta) {
+    switch (kind) {
+        case ACT_NONE: return x;
+        case ACT_RELU: return x > 0.0f ? x : 0.0f;
+        case ACT_LEAKY_RELU: return x >= 0.0f ? x : alpha * x;
+        case ACT_CLIP: return x < alpha ? alpha : (x > beta ? beta : x);
+        case ACT_SIGMOID: return 1.0f / (1.0f + exp(-x));
+        case ACT_HARD_SIGMOID: return fmax(0.0f, fmin(1.0f, alpha * x + beta));
+        case ACT_HARD_SWISH: return x * fmax(0.0f, fmin(1.0f, x / 6.0f + 0.5f));
+        case ACT_TANH: return tanh(x);
+        case ACT_ELU: return x >= 0.0f ? x : alpha * (exp(x) - 1.0f);
+        case ACT_SELU: return x > 0.0f ? beta * x : beta * alpha * (exp(x) - 1.0f);
+        case ACT_SOFTPLUS: return log1p(exp(x));
+        case ACT_EXP: return exp(x);
+        case ACT_LOG: return log(x);
+        case ACT_SQRT: return sqrt(x);
+        case ACT_NEG: return -x;
+        case ACT_ABS: return fabs(x);
+        case ACT_RECIPROCAL: return 1.0f / x;
+        default: return x;
+    }
+}
+
+// Splits a flat row-major index over an 8-dim shape (leading dims padded with 1) into per-dim indices.
+inline void unflatten8(int flat, const int* shape, int* idx) {
+    for (int d = 7; d >= 0; d--) {
+        idx[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+}
