@@ -1,0 +1,212 @@
+package io.gapnet.conformance;
+
+import io.gapnet.backend.Activation;
+import io.gapnet.backend.BinaryOp;
+import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.GemmDesc;
+import io.gapnet.backend.PadMode;
+import io.gapnet.backend.PoolDesc;
+import io.gapnet.tensor.Shapes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every {@link io.gapnet.backend.Kernels} method with odd shapes on purpose (7x7 and 9x5 maps, 3 and 5
+ * channels, batch 1 and 3, stride 2 with padding, groups, dilation), both convolution paths (implicit
+ * GEMM and direct), every activation and binary op. One static method per op.
+ */
+final class KernelCases {
+    private KernelCases() {}
+
+    static List<KernelCase> all() {
+        List<KernelCase> all = new ArrayList<>();
+        all.addAll(conv2d());
+        all.addAll(activation());
+        all.addAll(binary());
+        all.addAll(batchNormAndLrn());
+        all.addAll(pools());
+        all.addAll(gapAndGmp());
+        all.addAll(reduceMean());
+        all.addAll(gemm());
+        all.addAll(matmul());
+        all.addAll(softmax());
+        all.addAll(movement());
+        return all;
+    }
+
+    private static KernelCase conv(String tag, ConvDesc d, boolean bias, boolean residual) {
+        List<Integer> in = new ArrayList<>(List.of((int) d.inputSize(), (int) d.weightSize()));
+        if (bias) in.add(d.oc());
+        if (residual) in.add((int) d.outputSize());
+        String name = String.format("conv2d %s n%d c%d %dx%d oc%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d g%d %s%s%s", tag, d.n(), d.c(),
+                d.h(), d.w(), d.oc(), d.kh(), d.kw(), d.strideH(), d.strideW(), d.dilationH(), d.dilationW(), d.padTop(),
+                d.padLeft(), d.padBottom(), d.padRight(), d.group(), d.act(), bias ? " +bias" : "", residual ? " +residual" : "");
+        return KernelCase.of(name, d.outputSize(), (k, x, y) -> k.conv2d(d, x[0], x[1], bias ? x[2] : null,
+                residual ? x[bias ? 3 : 2] : null, y), in.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    static List<KernelCase> conv2d() {
+        List<KernelCase> c = new ArrayList<>();
+        Activation relu = Activation.RELU, none = Activation.NONE;
+        // implicit GEMM path (reduction >= 32 taps, >= 8 output channels per group)
+        c.add(conv("gemm", new ConvDesc(1, 5, 7, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, none), true, false));
+        c.add(conv("gemm", new ConvDesc(3, 5, 9, 5, 70, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
+        c.add(conv("gemm", new ConvDesc(2, 3, 11, 13, 9, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, relu), false, false));
+        c.add(conv("gemm", new ConvDesc(1, 40, 7, 7, 65, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.clip(0, 6)), true, true));
+        c.add(conv("gemm", new ConvDesc(1, 8, 9, 9, 16, 3, 3, 1, 1, 2, 2, 0, 1, 2, 1, 2, Activation.of(Activation.Kind.HARD_SWISH)), true, false));
+        c.add(conv("gemm", new ConvDesc(3, 33, 5, 6, 17, 1, 1, 2, 1, 1, 1, 0, 0, 0, 0, 1, none), false, true));
+        // direct path (depthwise, few output channels, short reductions)
+        c.add(conv("direct", new ConvDesc(3, 5, 7, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, relu), true, false));
+        c.add(conv("direct", new ConvDesc(1, 6, 9, 5, 12, 5, 3, 1, 2, 1, 1, 2, 1, 2, 1, 6, none), false, false));
+        c.add(conv("direct", new ConvDesc(1, 1, 7, 7, 1, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, none), true, true));
+        c.add(conv("direct", new ConvDesc(2, 4, 7, 7, 6, 3, 3, 1, 1, 3, 3, 3, 0, 0, 3, 2, Activation.leakyRelu(0.1f)), true, true));
+        return c;
+    }
+
+    static List<KernelCase> activation() {
+        List<KernelCase> c = new ArrayList<>();
+        int n = 1001;
+        for (Activation.Kind kind : Activation.Kind.values()) {
+            Activation a = kind == Activation.Kind.CLIP ? Activation.clip(-0.5f, 0.7f)
+                    : kind == Activation.Kind.SELU ? new Activation(kind, 1.6732632f, 1.050701f)
+                    : new Activation(kind, 0.3f, 0.4f);
+            KernelCase k = KernelCase.of("activation " + a, n, (kr, x, y) -> kr.activation(a, n, x[0], y), n);
+            boolean needsPositive = kind == Activation.Kind.LOG || kind == Activation.Kind.SQRT || kind == Activation.Kind.RECIPROCAL;
+            c.add(needsPositive ? k.withPositiveInputs() : k);
+        }
+        return c;
+    }
+
+    private static KernelCase binary(BinaryOp op, int[] a, int[] b) {
+        int[] y = Shapes.broadcast(a, b, "case");
+        return KernelCase.of("binary " + op + " " + Shapes.str(a) + " " + Shapes.str(b), Shapes.numel(y),
+                (k, x, out) -> k.binary(op, a, x[0], b, x[1], y, out), Shapes.numel(a), Shapes.numel(b));
+    }
+
+    static List<KernelCase> binary() {
+        List<KernelCase> c = new ArrayList<>();
+        for (BinaryOp op : BinaryOp.values()) {
+            KernelCase k = binary(op, new int[] {3, 1, 5}, new int[] {4, 1});
+            c.add(op == BinaryOp.POW ? k.withPositiveInputs() : k);
+        }
+        c.add(binary(BinaryOp.ADD, new int[] {3, 5, 7, 7}, new int[] {3, 5, 7, 7}));
+        c.add(binary(BinaryOp.MUL, new int[] {3, 5, 7, 7}, new int[] {3, 5, 1, 1}));
+        c.add(binary(BinaryOp.SUB, new int[] {1}, new int[] {2, 3, 4}));
+        c.add(binary(BinaryOp.PRELU, new int[] {2, 5, 3, 3}, new int[] {5, 1, 1}));
+        return c;
+    }
+
+    static List<KernelCase> batchNormAndLrn() {
+        List<KernelCase> c = new ArrayList<>();
+        int n = 3, ch = 5, s = 49;
+        c.add(KernelCase.of("batchNorm n3 c5 7x7", n * ch * s,
+                (k, x, y) -> k.batchNorm(n, ch, s, 1e-5f, x[0], x[1], x[2], x[3], x[4], y), n * ch * s, ch, ch, ch, ch).withPositiveInputs());
+        for (int size : new int[] {3, 4}) {
+            c.add(KernelCase.of("lrn c7 size" + size, 2 * 7 * 9, (k, x, y) -> k.lrn(2, 7, 9, size, 1e-2f, 0.75f, 2f, x[0], y), 2 * 7 * 9));
+        }
+        return c;
+    }
+
+    private static KernelCase pool(boolean max, PoolDesc d) {
+        String name = String.format("%s n%d c%d %dx%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d -> %dx%d%s", max ? "maxPool" : "avgPool",
+                d.n(), d.c(), d.h(), d.w(), d.kh(), d.kw(), d.strideH(), d.strideW(), d.dilationH(), d.dilationW(), d.padTop(),
+                d.padLeft(), d.padBottom(), d.padRight(), d.oh(), d.ow(), d.countIncludePad() ? " include-pad" : "");
+        return KernelCase.of(name, d.outputSize(), (k, x, y) -> {
+            if (max) k.maxPool(d, x[0], y);
+            else k.avgPool(d, x[0], y);
+        }, (int) d.inputSize());
+    }
+
+    static List<KernelCase> pools() {
+        List<KernelCase> c = new ArrayList<>();
+        for (boolean max : new boolean[] {true, false}) {
+            c.add(pool(max, new PoolDesc(3, 5, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, false)));
+            c.add(pool(max, new PoolDesc(1, 3, 9, 5, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 5, 3, false))); // ceil mode
+            c.add(pool(max, new PoolDesc(2, 2, 7, 7, 2, 3, 1, 2, 2, 1, 1, 0, 0, 1, 6, 3, true)));
+            c.add(pool(max, new PoolDesc(1, 4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8, true)));
+        }
+        return c;
+    }
+
+    static List<KernelCase> gapAndGmp() {
+        List<KernelCase> c = new ArrayList<>();
+        int[][] shapes = {{3, 5, 49}, {1, 3, 1}, {2, 7, 3136}, {1, 2048, 49}};
+        for (int[] s : shapes) {
+            int n = s[0], ch = s[1], sp = s[2];
+            c.add(KernelCase.of("gap " + n + "x" + ch + "x" + sp, n * ch, (k, x, y) -> k.gap(n, ch, sp, x[0], y), n * ch * sp));
+            c.add(KernelCase.of("gmp " + n + "x" + ch + "x" + sp, n * ch, (k, x, y) -> k.gmp(n, ch, sp, x[0], y), n * ch * sp));
+        }
+        return c;
+    }
+
+    static List<KernelCase> reduceMean() {
+        int[] shape = {2, 3, 4, 5};
+        boolean[] r1 = {false, true, false, true};
+        boolean[] r2 = {true, false, false, false};
+        return List.of(
+                KernelCase.of("reduceMean [2,3,4,5] axes 1,3", 8, (k, x, y) -> k.reduceMean(shape, r1, x[0], y), 120),
+                KernelCase.of("reduceMean [2,3,4,5] axis 0", 60, (k, x, y) -> k.reduceMean(shape, r2, x[0], y), 120));
+    }
+
+    private static KernelCase gemm(GemmDesc d, boolean withC) {
+        String name = String.format("gemm m%d n%d k%d%s%s a%.1f b%.1f c[%d,%d]%s %s", d.m(), d.n(), d.k(), d.transA() ? " tA" : "",
+                d.transB() ? " tB" : "", d.alpha(), d.beta(), d.cRows(), d.cCols(), withC ? "" : " none", d.act());
+        if (withC) {
+            return KernelCase.of(name, (long) d.m() * d.n(), (k, x, y) -> k.gemm(d, x[0], x[1], x[2], y), d.m() * d.k(),
+                    d.k() * d.n(), d.cRows() * d.cCols());
+        }
+        return KernelCase.of(name, (long) d.m() * d.n(), (k, x, y) -> k.gemm(d, x[0], x[1], null, y), d.m() * d.k(), d.k() * d.n());
+    }
+
+    static List<KernelCase> gemm() {
+        return List.of(
+                gemm(new GemmDesc(5, 70, 33, false, false, 1, 1, 1, 70, Activation.NONE), true),
+                gemm(new GemmDesc(1, 1000, 512, false, true, 1, 1, 1, 1000, Activation.NONE), true),
+                gemm(new GemmDesc(3, 17, 130, true, false, 0.5f, 2, 3, 1, Activation.RELU), true),
+                gemm(new GemmDesc(67, 5, 9, true, true, 1, 0.5f, 67, 5, Activation.NONE), true),
+                gemm(new GemmDesc(2, 3, 4, false, false, 1, 1, 1, 1, Activation.NONE), false));
+    }
+
+    private static KernelCase matmul(int[] a, int[] b, int[] y) {
+        return KernelCase.of("matmul " + Shapes.str(a) + " x " + Shapes.str(b), Shapes.numel(y),
+                (k, x, out) -> k.matmul(a, x[0], b, x[1], y, out), Shapes.numel(a), Shapes.numel(b));
+    }
+
+    static List<KernelCase> matmul() {
+        return List.of(
+                matmul(new int[] {2, 3, 5, 7}, new int[] {7, 4}, new int[] {2, 3, 5, 4}),
+                matmul(new int[] {5, 7}, new int[] {3, 7, 6}, new int[] {3, 5, 6}),
+                matmul(new int[] {1, 70}, new int[] {70, 65}, new int[] {1, 65}));
+    }
+
+    static List<KernelCase> softmax() {
+        return List.of(
+                KernelCase.of("softmax 3x10x1", 30, (k, x, y) -> k.softmax(3, 10, 1, x[0], y), 30),
+                KernelCase.of("softmax 2x5x7", 70, (k, x, y) -> k.softmax(2, 5, 7, x[0], y), 70),
+                KernelCase.of("softmax 1x1000x1", 1000, (k, x, y) -> k.softmax(1, 1000, 1, x[0], y), 1000));
+    }
+
+    static List<KernelCase> movement() {
+        List<KernelCase> c = new ArrayList<>();
+        int[] s = {2, 3, 4, 5};
+        int[] perm = {0, 2, 3, 1};
+        c.add(KernelCase.of("transpose [2,3,4,5] perm 0,2,3,1", 120, (k, x, y) -> k.transpose(s, perm, x[0], y), 120));
+        int[][] parts = {{2, 3, 5}, {2, 1, 5}, {2, 4, 5}};
+        int[] cy = {2, 8, 5};
+        c.add(KernelCase.of("concat axis 1", 80, (k, x, y) -> k.concat(1, parts, x, cy, y), 30, 10, 40));
+        int[] ps = {2, 3, 5, 4};
+        int[] begin = {0, 1, 2, 1}, end = {1, 0, 1, 3};
+        for (PadMode mode : PadMode.values()) {
+            int out = 3 * 4 * 8 * 8;
+            c.add(KernelCase.of("pad " + mode, out, (k, x, y) -> k.pad(ps, begin, end, mode, 1.5f, x[0], y), 120));
+        }
+        int[] gs = {5, 7};
+        int[] idx = {6, 0, 3};
+        c.add(KernelCase.of("gather [5,7] axis 1", 15, (k, x, y) -> k.gather(gs, 1, idx, new int[] {3}, x[0], y), 35));
+        int[] ss = {5, 9};
+        int[] st = {1, 8}, sp = {2, -3}, so = {2, 3};
+        c.add(KernelCase.of("slice [5,9] steps 2,-3", 6, (k, x, y) -> k.slice(ss, st, sp, so, x[0], y), 45));
+        c.add(KernelCase.of("copy 333", 333, (k, x, y) -> k.copy(333, x[0], y), 333));
+        return c;
+    }
+}
