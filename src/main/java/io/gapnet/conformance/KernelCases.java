@@ -15,10 +15,10 @@ import java.util.List;
  * channels, batch 1 and 3, stride 2 with padding, groups, dilation), both convolution paths (implicit
  * GEMM and direct), every activation and binary op. One static method per op.
  */
-final class KernelCases {
+public final class KernelCases {
     private KernelCases() {}
 
-    static List<KernelCase> all() {
+    public static List<KernelCase> all() {
         List<KernelCase> all = new ArrayList<>();
         all.addAll(conv2d());
         all.addAll(activation());
