@@ -43,6 +43,15 @@ public record ConvDesc(int n, int c, int h, int w, int oc, int kh, int kw,
         return outputSize() * cPerGroup() * kh * kw;
     }
 
+    /**
+     * Whether the GPU backends run this convolution as a tiled implicit GEMM: worthwhile when every output
+     * reduces over at least 32 taps and a group has at least 8 output channels; smaller ones (depthwise)
+     * run as a direct kernel.
+     */
+    public boolean implicitGemm() {
+        return (long) cPerGroup() * kh * kw >= 32 && ocPerGroup() >= 8;
+    }
+
     public ConvDesc withAct(Activation a) {
         return new ConvDesc(n, c, h, w, oc, kh, kw, strideH, strideW, dilationH, dilationW,
                 padTop, padLeft, padBottom, padRight, group, a);

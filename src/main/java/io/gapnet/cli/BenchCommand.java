@@ -22,13 +22,17 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time inference per backend: warm-up, then timed runs; images/s, ms per batch (median, p90)",
-            "and the max abs difference of the outputs from the CPU reference on the same input."})
+            "and the max abs difference of the outputs from the CPU reference on the same input (on the first",
+            "--parity-images images of the batch: images are independent, so they need no full reference run)."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", description = "resnet18 ... resnet152, or an .onnx file (default: ${DEFAULT-VALUE})")
     String model = Models.DEFAULT;
 
-    @Option(names = "--backend", description = "a backend, or 'all' for every available one (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", description = "backends, comma-separated, or 'all' for every available one (default: ${DEFAULT-VALUE})")
     String backend = "cpu";
+
+    @Option(names = "--parity-images", description = "images of the batch compared with the CPU reference (default: ${DEFAULT-VALUE})")
+    int parityImages = 4;
 
     @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch = 1;
@@ -45,7 +49,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object per backend instead of a table")
     boolean json;
 
-    record Row(String backend, String device, int runs, double medianMs, double p90Ms, double imagesPerSec, double maxAbsDiff) {}
+    record Row(String backend, String device, int runs, double medianMs, double p90Ms, double imagesPerSec, double maxAbsDiff,
+               String gemm) {}
 
     @Override
     public Integer call() {
@@ -56,11 +61,12 @@ final class BenchCommand implements Callable<Integer> {
             throw new GapnetException("bench needs a model with one float input");
         }
         Tensor input = randomInput(graph.inputs().get(0));
-        List<String> selected = backend.equals("all") ? Backends.available() : List.of(backend);
+        List<String> selected = backend.equals("all") ? Backends.available() : Arrays.asList(backend.split(","));
         if (!json) {
             System.out.printf(Locale.ROOT, "model %s, input %s, %d warm-up run(s)%n", graph.name(),
                     Arrays.toString(input.shape()), warmup);
         }
+        int k = Math.max(1, Math.min(batch, parityImages));
         Tensor reference = null;
         List<Row> rows = new ArrayList<>();
         for (String name : selected) {
@@ -75,15 +81,12 @@ final class BenchCommand implements Callable<Integer> {
                     out = s.run(in).values().iterator().next();
                     ms.add((System.nanoTime() - t0) / 1e6);
                 }
-                if (b instanceof CpuBackend) {
-                    reference = reference == null ? out : reference;
-                } else if (reference == null) {
-                    reference = referenceOutput(graph, input);
-                }
-                double diff = maxAbsDiff(reference, out);
+                if (reference == null) reference = referenceOutput(graph, firstImages(input, k));
+                double diff = maxAbsDiff(reference, firstImages(out, k));
                 double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 double median = percentile(sorted, 0.5), p90 = percentile(sorted, 0.9);
-                Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff);
+                Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff,
+                        b.device().details().getOrDefault("GEMM", ""));
                 rows.add(row);
                 if (json) printJson(row);
             }
@@ -110,6 +113,15 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The first {@code k} images (rows of dim 0) of a batch. */
+    static Tensor firstImages(Tensor t, int k) {
+        int[] shape = t.shape();
+        if (shape[0] <= k) return t;
+        int per = t.numel() / shape[0];
+        shape[0] = k;
+        return Tensor.of(Arrays.copyOf(t.toFloats(), k * per), shape);
+    }
+
     static double maxAbsDiff(Tensor a, Tensor b) {
         float[] x = a.toFloats(), y = b.toFloats();
         if (x.length != y.length) return Double.NaN;
@@ -128,10 +140,11 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-10s %-28s %5s %12s %12s %10s %14s%n", "backend", "device", "runs", "median ms",
                 "p90 ms", "images/s", "max|diff| ref");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-10s %-28s %5d %12.1f %12.1f %10.2f %14.3g%n", r.backend(),
+            System.out.printf(Locale.ROOT, "%-10s %-28s %5d %12.2f %12.2f %10.2f %14.3g%n", r.backend(),
                     r.device().length() > 28 ? r.device().substring(0, 28) : r.device(), r.runs(), r.medianMs(), r.p90Ms(),
                     r.imagesPerSec(), r.maxAbsDiff());
         }
+        for (Row r : rows) if (!r.gemm().isEmpty()) System.out.println(r.backend() + " GEMM path: " + r.gemm());
     }
 
     private void printJson(Row r) {
@@ -147,6 +160,8 @@ final class BenchCommand implements Callable<Integer> {
         m.put("p90_ms", String.format(Locale.ROOT, "%.3f", r.p90Ms()));
         m.put("images_per_s", String.format(Locale.ROOT, "%.3f", r.imagesPerSec()));
         m.put("max_abs_diff_vs_reference", String.format(Locale.ROOT, "%.6g", r.maxAbsDiff()));
+        m.put("parity_images", Math.max(1, Math.min(batch, parityImages)));
+        if (!r.gemm().isEmpty()) m.put("gemm_path", Json.quote(r.gemm()));
         StringBuilder sb = new StringBuilder("{");
         m.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
         System.out.println(sb.append('}'));

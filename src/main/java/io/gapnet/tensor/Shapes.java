@@ -85,6 +85,21 @@ public final class Shapes {
         return s;
     }
 
+    /**
+     * {@code v} right-aligned in an array of {@code len} values, padded on the left with {@code pad}: how the
+     * GPU kernels take shapes (pad 1) and strides (pad 0) of up to {@code len} dims.
+     */
+    public static int[] padLeft(int[] v, int len, int pad, String what) {
+        if (v.length > len) throw new ShapeException(what + ": rank " + v.length + " is more than the " + len
+                + " dimensions the GPU kernels support");
+        int[] r = new int[len];
+        for (int d = 0; d < len; d++) {
+            int j = d - (len - v.length);
+            r[d] = j < 0 ? pad : v[j];
+        }
+        return r;
+    }
+
     public static int[] toInts(long[] dims, String what) {
         int[] r = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {

@@ -8,7 +8,6 @@ import static org.lwjgl.opencl.CL10.clSetKernelArg1i;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1l;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1p;
 
-import io.gapnet.GapnetException;
 import io.gapnet.backend.Activation;
 import io.gapnet.backend.BinaryOp;
 import io.gapnet.backend.ConvDesc;
@@ -24,8 +23,8 @@ import org.lwjgl.system.MemoryStack;
 
 /**
  * The OpenCL kernels: each method checks its buffers, sets the arguments of the kernel of the same name in
- * {@code opencl-kernels/} and enqueues it on this queue. Convolutions with a reduction of at least 32 taps
- * and 8 output channels per group run as tiled implicit GEMM; smaller ones (depthwise) run direct.
+ * {@code opencl-kernels/} and enqueues it on this queue. Convolutions run as tiled implicit GEMM or, when
+ * small ({@link ConvDesc#implicitGemm()}), as a direct kernel.
  */
 final class ClKernels implements Kernels {
     private static final int MAX_RANK = 8;
@@ -71,14 +70,10 @@ final class ClKernels implements Kernels {
 
         /** An int8 vector argument: the values right-aligned, padded on the left with {@code pad}. */
         Launch i8(int[] v, int pad) {
-            if (v.length > MAX_RANK) throw new GapnetException(name + ": rank " + v.length + " is more than the "
-                    + MAX_RANK + " dimensions the OpenCL kernels support");
+            int[] padded = Shapes.padLeft(v, MAX_RANK, pad, name);
             try (MemoryStack stack = MemoryStack.stackPush()) {
                 IntBuffer b = stack.mallocInt(MAX_RANK);
-                for (int d = 0; d < MAX_RANK; d++) {
-                    int j = d - (MAX_RANK - v.length);
-                    b.put(d, j < 0 ? pad : v[j]);
-                }
+                b.put(padded).flip();
                 return check(clSetKernelArg(kernel, index, b));
             }
         }
@@ -119,8 +114,7 @@ final class ClKernels implements Kernels {
         long ym = mem(y, d.outputSize(), "conv2d output");
         long bm = bias == null ? xm : mem(bias, d.oc(), "conv2d bias");
         long rm = residual == null ? xm : mem(residual, d.outputSize(), "conv2d residual");
-        int k = d.cPerGroup() * d.kh() * d.kw();
-        boolean gemm = k >= 32 && d.ocPerGroup() >= 8;
+        boolean gemm = d.implicitGemm();
         Launch l = new Launch("conv.cl", gemm ? "conv2d_nchw_f32" : "conv2d_direct_nchw_f32")
                 .mem(xm).mem(wm).mem(bm).mem(rm).mem(ym)
                 .i(d.n()).i(d.c()).i(d.h()).i(d.w()).i(d.oc()).i(d.kh()).i(d.kw()).i(d.strideH()).i(d.strideW())

@@ -1,0 +1,79 @@
+// elementwise.cu: activations, broadcasting binary ops, inference batch norm, LRN and softmax, float32.
+// Must match ElementwiseRef. One thread per output element (softmax: per row), grid-stride loops.
+#include "common.cuh"
+
+// BinaryOp ordinals
+enum BinOp { OP_ADD = 0, OP_SUB, OP_MUL, OP_DIV, OP_MAX, OP_MIN, OP_POW, OP_PRELU };
+
+extern "C" __global__ void activation_f32(const float* __restrict__ x, float* __restrict__ y, int count, int act,
+                                          float alpha, float beta) {
+    GRID_LOOP(i, count) y[i] = apply_act(x[i], act, alpha, beta);
+}
+
+__device__ __forceinline__ float binary_op(int op, float a, float b) {
+    switch (op) {
+        case OP_ADD: return a + b;
+        case OP_SUB: return a - b;
+        case OP_MUL: return a * b;
+        case OP_DIV: return a / b;
+        case OP_MAX: return (isnan(a) || isnan(b)) ? NAN : fmaxf(a, b);
+        case OP_MIN: return (isnan(a) || isnan(b)) ? NAN : fminf(a, b);
+        case OP_POW: return powf(a, b);
+        case OP_PRELU: return a < 0.0f ? a * b : a;
+        default: return 0.0f;
+    }
+}
+
+extern "C" __global__ void binary_f32(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ y,
+                                      int count, int op, Dims8 shape, Dims8 aStride, Dims8 bStride) {
+    GRID_LOOP(o, count) {
+        int idx[8];
+        unflatten8(o, shape, idx);
+        long long ia = 0, ib = 0;
+#pragma unroll
+        for (int d = 0; d < 8; d++) {
+            ia += (long long)idx[d] * aStride.v[d];
+            ib += (long long)idx[d] * bStride.v[d];
+        }
+        y[o] = binary_op(op, a[ia], b[ib]);
+    }
+}
+
+extern "C" __global__ void batchnorm_f32(const float* __restrict__ x, const float* __restrict__ scale,
+                                         const float* __restrict__ bias, const float* __restrict__ mean,
+                                         const float* __restrict__ var, float* __restrict__ y,
+                                         int C, int spatial, long long count, float eps) {
+    GRID_LOOP(i, count) {
+        int c = (i / spatial) % C;
+        y[i] = (x[i] - mean[c]) * rsqrtf(var[c] + eps) * scale[c] + bias[c];
+    }
+}
+
+extern "C" __global__ void lrn_f32(const float* __restrict__ x, float* __restrict__ y, int C, int spatial, long long count,
+                                   int size, float alpha, float beta, float bias) {
+    GRID_LOOP(i, count) {
+        int s = i % spatial;
+        long long t = i / spatial;
+        int c = t % C;
+        long long n = t / C;
+        int lo = max(0, c - (size - 1) / 2), hi = min(C - 1, c + size / 2);
+        float sq = 0.0f;
+        for (int k = lo; k <= hi; k++) {
+            float v = x[(n * C + k) * spatial + s];
+            sq = fmaf(v, v, sq);
+        }
+        y[i] = x[i] / powf(bias + alpha / size * sq, beta);
+    }
+}
+
+extern "C" __global__ void softmax_f32(const float* __restrict__ x, float* __restrict__ y, int outer, int axisLen, int inner) {
+    GRID_LOOP(r, (long long)outer * inner) {
+        int o = r / inner, in = r % inner;
+        long long base = (long long)o * axisLen * inner + in;
+        float m = -INFINITY;
+        for (int k = 0; k < axisLen; k++) m = fmaxf(m, x[base + (long long)k * inner]);
+        float sum = 0.0f;
+        for (int k = 0; k < axisLen; k++) sum += expf(x[base + (long long)k * inner] - m);
+        for (int k = 0; k < axisLen; k++) y[base + (long long)k * inner] = expf(x[base + (long long)k * inner] - m) / sum;
+    }
+}

@@ -1,0 +1,339 @@
+package io.gapnet.backend.cuda;
+
+import io.gapnet.ShapeException;
+import io.gapnet.backend.Activation;
+import io.gapnet.backend.BinaryOp;
+import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.DeviceBuffer;
+import io.gapnet.backend.GemmDesc;
+import io.gapnet.backend.Kernels;
+import io.gapnet.backend.PadMode;
+import io.gapnet.backend.PoolDesc;
+import io.gapnet.tensor.IndexMaps;
+import io.gapnet.tensor.Shapes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.JCudaDriver;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasOperation;
+
+/**
+ * The CUDA kernels: each method checks its buffers and launches the kernel of the same name from
+ * {@code cuda-kernels/} on this queue's stream. Convolutions run as implicit GEMM or direct
+ * ({@link ConvDesc#implicitGemm()}); Gemm and MatMul use cuBLAS when it is available, else gemm_f32.
+ */
+final class CudaKernels implements Kernels {
+    private static final int THREADS = 256;
+    private final CudaBackend backend;
+    private final CudaQueue queue;
+
+    CudaKernels(CudaBackend backend, CudaQueue queue) {
+        this.backend = backend;
+        this.queue = queue;
+    }
+
+    private CUdeviceptr ptr(DeviceBuffer b, long needed, String use) {
+        b.check(backend, needed, use);
+        return ((CudaBuffer) b).ptr();
+    }
+
+    /** Collects kernel parameters in order, then launches. */
+    private final class Launch {
+        final String name;
+        final CUfunction function;
+        final List<Pointer> args = new ArrayList<>();
+
+        Launch(String file, String name) {
+            this.name = name;
+            this.function = backend.function(file, name);
+        }
+
+        Launch p(CUdeviceptr v) {
+            args.add(Pointer.to(v));
+            return this;
+        }
+
+        Launch i(int v) {
+            args.add(Pointer.to(new int[] {v}));
+            return this;
+        }
+
+        Launch l(long v) {
+            args.add(Pointer.to(new long[] {v}));
+            return this;
+        }
+
+        Launch f(float v) {
+            args.add(Pointer.to(new float[] {v}));
+            return this;
+        }
+
+        /** A Dims8 struct: the values right-aligned, padded on the left with {@code pad}. */
+        Launch dims(int[] v, int pad) {
+            args.add(Pointer.to(Shapes.padLeft(v, 8, pad, name)));
+            return this;
+        }
+
+        /** A 1-D launch over {@code n} elements (the kernels loop with a grid stride). */
+        void run1d(long n) {
+            if (n <= 0) return;
+            long blocks = Math.min((n + THREADS - 1) / THREADS, 1L << 20);
+            run((int) blocks, 1, 1, THREADS, 1, 1);
+        }
+
+        void run(int gx, int gy, int gz, int bx, int by, int bz) {
+            if (gx == 0 || gy == 0 || gz == 0) return;
+            CuCheck.check(JCudaDriver.cuLaunchKernel(function, gx, gy, gz, bx, by, bz, 0, queue.stream(),
+                    Pointer.to(args.toArray(new Pointer[0])), null), "cuLaunchKernel " + name);
+        }
+    }
+
+    private static int blocks(long n, int per) {
+        return (int) ((n + per - 1) / per);
+    }
+
+    @Override
+    public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
+        CUdeviceptr xp = ptr(x, d.inputSize(), "conv2d input"), wp = ptr(w, d.weightSize(), "conv2d weight");
+        CUdeviceptr yp = ptr(y, d.outputSize(), "conv2d output");
+        CUdeviceptr bp = bias == null ? xp : ptr(bias, d.oc(), "conv2d bias");
+        CUdeviceptr rp = residual == null ? xp : ptr(residual, d.outputSize(), "conv2d residual");
+        boolean gemm = d.implicitGemm();
+        Launch l = new Launch("conv", gemm ? "conv2d_nchw_f32" : "conv2d_direct_nchw_f32")
+                .p(xp).p(wp).p(bp).p(rp).p(yp)
+                .i(d.n()).i(d.c()).i(d.h()).i(d.w()).i(d.oc()).i(d.kh()).i(d.kw()).i(d.strideH()).i(d.strideW())
+                .i(d.dilationH()).i(d.dilationW()).i(d.padTop()).i(d.padLeft()).i(d.group()).i(d.outH()).i(d.outW())
+                .i(bias == null ? 0 : 1).i(residual == null ? 0 : 1)
+                .i(d.act().kind().ordinal()).f(d.act().alpha()).f(d.act().beta());
+        if (gemm) {
+            long p = (long) d.n() * d.outH() * d.outW();
+            l.run(blocks(p, 64), blocks(d.ocPerGroup(), 64), d.group(), 16, 16, 1);
+        } else {
+            l.run1d(d.outputSize());
+        }
+    }
+
+    @Override
+    public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
+                          DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
+        long count = (long) n * c * spatial;
+        new Launch("elementwise", "batchnorm_f32").p(ptr(x, count, "batchNorm input")).p(ptr(scale, c, "batchNorm scale"))
+                .p(ptr(bias, c, "batchNorm bias")).p(ptr(mean, c, "batchNorm mean")).p(ptr(var, c, "batchNorm var"))
+                .p(ptr(y, count, "batchNorm output")).i(c).i(spatial).l(count).f(eps).run1d(count);
+    }
+
+    @Override
+    public void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, DeviceBuffer x, DeviceBuffer y) {
+        long count = (long) n * c * spatial;
+        new Launch("elementwise", "lrn_f32").p(ptr(x, count, "lrn input")).p(ptr(y, count, "lrn output"))
+                .i(c).i(spatial).l(count).i(size).f(alpha).f(beta).f(bias).run1d(count);
+    }
+
+    @Override
+    public void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y) {
+        new Launch("elementwise", "activation_f32").p(ptr(x, count, "activation input")).p(ptr(y, count, "activation output"))
+                .i(count).i(act.kind().ordinal()).f(act.alpha()).f(act.beta()).run1d(count);
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
+        int count = Shapes.numel(yShape);
+        new Launch("elementwise", "binary_f32").p(ptr(a, Shapes.numel(aShape), "binary a")).p(ptr(b, Shapes.numel(bShape), "binary b"))
+                .p(ptr(y, count, "binary output")).i(count).i(op.ordinal()).dims(yShape, 1)
+                .dims(Shapes.broadcastStrides(aShape, yShape), 0).dims(Shapes.broadcastStrides(bShape, yShape), 0).run1d(count);
+    }
+
+    @Override
+    public void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
+        new Launch("pool", "maxpool_nchw_f32").p(ptr(x, d.inputSize(), "maxPool input")).p(ptr(y, d.outputSize(), "maxPool output"))
+                .i(d.n() * d.c()).i(d.h()).i(d.w()).i(d.kh()).i(d.kw()).i(d.strideH()).i(d.strideW()).i(d.dilationH())
+                .i(d.dilationW()).i(d.padTop()).i(d.padLeft()).i(d.oh()).i(d.ow()).run1d(d.outputSize());
+    }
+
+    @Override
+    public void avgPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
+        new Launch("pool", "avgpool_nchw_f32").p(ptr(x, d.inputSize(), "avgPool input")).p(ptr(y, d.outputSize(), "avgPool output"))
+                .i(d.n() * d.c()).i(d.h()).i(d.w()).i(d.kh()).i(d.kw()).i(d.strideH()).i(d.strideW()).i(d.dilationH())
+                .i(d.dilationW()).i(d.padTop()).i(d.padLeft()).i(d.padBottom()).i(d.padRight()).i(d.oh()).i(d.ow())
+                .i(d.countIncludePad() ? 1 : 0).run1d(d.outputSize());
+    }
+
+    @Override
+    public void gap(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        globalPool("gap_nchw_f32", n, c, spatial, x, y);
+    }
+
+    @Override
+    public void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        globalPool("gmp_nchw_f32", n, c, spatial, x, y);
+    }
+
+    private void globalPool(String kernel, int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        if (spatial <= 0) throw new ShapeException(kernel + ": pooling over an empty spatial extent (H*W = 0)");
+        long planes = (long) n * c;
+        new Launch("gap", kernel).p(ptr(x, planes * spatial, kernel + " input")).p(ptr(y, planes, kernel + " output"))
+                .l(planes).i(spatial).run(blocks(planes, 8), 1, 1, THREADS, 1, 1);
+    }
+
+    @Override
+    public void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
+        int[] flags = new int[shape.length];
+        int outputs = 1;
+        for (int i = 0; i < shape.length; i++) {
+            flags[i] = reduce[i] ? 1 : 0;
+            if (!reduce[i]) outputs *= shape[i];
+        }
+        new Launch("gap", "reduce_mean_f32").p(ptr(x, Shapes.numel(shape), "reduceMean input")).p(ptr(y, outputs, "reduceMean output"))
+                .dims(shape, 1).dims(flags, 0).i(outputs).run1d(outputs);
+    }
+
+    @Override
+    public void gemm(GemmDesc d, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, DeviceBuffer y) {
+        CUdeviceptr ap = ptr(a, (long) d.m() * d.k(), "gemm A"), bp = ptr(b, (long) d.k() * d.n(), "gemm B");
+        CUdeviceptr cp = c == null ? ap : ptr(c, (long) d.cRows() * d.cCols(), "gemm C");
+        CUdeviceptr yp = ptr(y, (long) d.m() * d.n(), "gemm output");
+        cublasHandle blas = queue.blas();
+        if (blas != null) {
+            float beta = 0f;
+            if (c != null) {
+                new Launch("dense", "gemm_c_init_f32").p(cp).p(yp).i(d.m()).i(d.n()).i(d.cRows()).i(d.cCols())
+                        .run1d((long) d.m() * d.n());
+                beta = d.beta();
+            }
+            // row-major y = op(A) op(B) is column-major y^T = op(B)^T op(A)^T
+            sgemm(blas, d.transB(), d.transA(), d.n(), d.m(), d.k(), d.alpha(), bp, d.transB() ? d.k() : d.n(),
+                    ap, d.transA() ? d.m() : d.k(), beta, yp, d.n());
+            if (d.act().kind() != Activation.Kind.NONE) {
+                new Launch("dense", "act_inplace_f32").p(yp).l((long) d.m() * d.n()).i(d.act().kind().ordinal())
+                        .f(d.act().alpha()).f(d.act().beta()).run1d((long) d.m() * d.n());
+            }
+            return;
+        }
+        int asi = d.transA() ? 1 : d.k(), asp = d.transA() ? d.m() : 1;
+        int bsp = d.transB() ? 1 : d.n(), bsj = d.transB() ? d.k() : 1;
+        gemmKernel(d.m(), d.n(), d.k(), ap, 0, asi, asp, bp, 0, bsp, bsj, d.alpha(), d.beta(), cp, c != null, d.cRows(),
+                d.cCols(), yp, 0, d.act());
+    }
+
+    private void sgemm(cublasHandle h, boolean transFirst, boolean transSecond, int m, int n, int k, float alpha,
+                       Pointer first, int ldFirst, Pointer second, int ldSecond, float beta, Pointer y, int ldy) {
+        queue.stream();
+        CuCheck.checkBlas(JCublas2.cublasSgemm(h, transFirst ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                transSecond ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {alpha}),
+                first, ldFirst, second, ldSecond, Pointer.to(new float[] {beta}), y, ldy), "cublasSgemm");
+    }
+
+    private void gemmKernel(int m, int n, int k, CUdeviceptr a, long aOff, int asi, int asp, CUdeviceptr b, long bOff,
+                            int bsp, int bsj, float alpha, float beta, CUdeviceptr c, boolean hasC, int cRows, int cCols,
+                            CUdeviceptr y, long yOff, Activation act) {
+        new Launch("dense", "gemm_f32").i(m).i(n).i(k).p(a).l(aOff).i(asi).i(asp).p(b).l(bOff).i(bsp).i(bsj)
+                .f(alpha).f(beta).p(c).i(hasC ? 1 : 0).i(cRows).i(cCols).p(y).l(yOff)
+                .i(act.kind().ordinal()).f(act.alpha()).f(act.beta())
+                .run(blocks(n, 64), blocks(m, 64), 1, 16, 16, 1);
+    }
+
+    @Override
+    public void matmul(int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
+        CUdeviceptr ap = ptr(a, Shapes.numel(aShape), "matmul A"), bp = ptr(b, Shapes.numel(bShape), "matmul B");
+        CUdeviceptr yp = ptr(y, Shapes.numel(yShape), "matmul output");
+        int r = yShape.length;
+        int m = yShape[r - 2], n = yShape[r - 1], k = aShape[aShape.length - 1];
+        int[] batch = Arrays.copyOf(yShape, r - 2);
+        int[] as = Shapes.broadcastStrides(Arrays.copyOf(aShape, aShape.length - 2), batch);
+        int[] bs = Shapes.broadcastStrides(Arrays.copyOf(bShape, bShape.length - 2), batch);
+        int[] idx = new int[batch.length];
+        cublasHandle blas = queue.blas();
+        for (int t = 0; t < Shapes.numel(batch); t++) {
+            long aOff = 0, bOff = 0;
+            for (int i = 0; i < idx.length; i++) {
+                aOff += (long) idx[i] * as[i];
+                bOff += (long) idx[i] * bs[i];
+            }
+            aOff *= (long) m * k;
+            bOff *= (long) k * n;
+            long yOff = (long) t * m * n;
+            if (blas != null) {
+                sgemm(blas, false, false, n, m, k, 1f, bp.withByteOffset(bOff * Sizeof.FLOAT), n,
+                        ap.withByteOffset(aOff * Sizeof.FLOAT), k, 0f, yp.withByteOffset(yOff * Sizeof.FLOAT), n);
+            } else {
+                gemmKernel(m, n, k, ap, aOff, k, 1, bp, bOff, n, 1, 1f, 0f, ap, false, 1, 1, yp, yOff, Activation.NONE);
+            }
+            IndexMaps.increment(idx, batch);
+        }
+    }
+
+    @Override
+    public void softmax(int outer, int axisLen, int inner, DeviceBuffer x, DeviceBuffer y) {
+        long size = (long) outer * axisLen * inner;
+        new Launch("elementwise", "softmax_f32").p(ptr(x, size, "softmax input")).p(ptr(y, size, "softmax output"))
+                .i(outer).i(axisLen).i(inner).run1d((long) outer * inner);
+    }
+
+    @Override
+    public void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y) {
+        int count = Shapes.numel(shape);
+        int[] in = Shapes.strides(shape);
+        int[] out = new int[shape.length], src = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            out[i] = shape[perm[i]];
+            src[i] = in[perm[i]];
+        }
+        new Launch("movement", "transpose_f32").p(ptr(x, count, "transpose input")).p(ptr(y, count, "transpose output"))
+                .i(count).dims(out, 1).dims(src, 0).run1d(count);
+    }
+
+    @Override
+    public void concat(int axis, int[][] shapes, DeviceBuffer[] xs, int[] yShape, DeviceBuffer y) {
+        CUdeviceptr yp = ptr(y, Shapes.numel(yShape), "concat output");
+        int inner = Shapes.prod(yShape, axis + 1, yShape.length);
+        int outBlock = yShape[axis] * inner;
+        int offset = 0;
+        for (int t = 0; t < xs.length; t++) {
+            int count = Shapes.numel(shapes[t]);
+            int block = shapes[t][axis] * inner;
+            if (count > 0) {
+                new Launch("movement", "concat_part_f32").p(ptr(xs[t], count, "concat input " + t)).p(yp)
+                        .i(count).i(block).i(outBlock).i(offset).run1d(count);
+            }
+            offset += block;
+        }
+    }
+
+    @Override
+    public void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y) {
+        int[] out = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) out[i] = shape[i] + begin[i] + end[i];
+        int count = Shapes.numel(out);
+        new Launch("movement", "pad_f32").p(ptr(x, Shapes.numel(shape), "pad input")).p(ptr(y, count, "pad output"))
+                .i(count).dims(out, 1).dims(shape, 1).dims(begin, 0).dims(Shapes.strides(shape), 0).i(mode.ordinal()).f(value)
+                .run1d(count);
+    }
+
+    @Override
+    public void gather(int[] shape, int axis, int[] indices, int[] indicesShape, DeviceBuffer x, DeviceBuffer y) {
+        int outer = Shapes.prod(shape, 0, axis), inner = Shapes.prod(shape, axis + 1, shape.length);
+        int count = outer * indices.length * inner;
+        new Launch("movement", "gather_f32").p(ptr(x, Shapes.numel(shape), "gather input")).p(queue.indices(indices))
+                .p(ptr(y, count, "gather output")).i(count).i(indices.length).i(shape[axis]).i(inner).run1d(count);
+    }
+
+    @Override
+    public void slice(int[] shape, int[] starts, int[] steps, int[] yShape, DeviceBuffer x, DeviceBuffer y) {
+        int count = Shapes.numel(yShape);
+        new Launch("movement", "slice_f32").p(ptr(x, Shapes.numel(shape), "slice input")).p(ptr(y, count, "slice output"))
+                .i(count).dims(yShape, 1).dims(starts, 0).dims(steps, 1).dims(Shapes.strides(shape), 0).run1d(count);
+    }
+
+    @Override
+    public void copy(int count, DeviceBuffer x, DeviceBuffer y) {
+        CUdeviceptr xp = ptr(x, count, "copy input"), yp = ptr(y, count, "copy output");
+        if (count == 0) return;
+        CuCheck.check(JCudaDriver.cuMemcpyDtoDAsync(yp, xp, (long) count * Sizeof.FLOAT, queue.stream()), "cuMemcpyDtoDAsync");
+    }
+}

@@ -1,0 +1,140 @@
+package io.gapnet.backend.cuda;
+
+import io.gapnet.ClosedException;
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.DeviceBuffer;
+import io.gapnet.backend.Kernels;
+import io.gapnet.backend.Queue;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.runtime.cudaStream_t;
+
+/**
+ * A CUDA stream with its pinned host staging buffer (copies go through page-locked memory with
+ * cuMemcpy*Async on the stream), a cuBLAS handle bound to the stream when cuBLAS is available, and device
+ * copies of the constant index arrays its Gather steps use.
+ */
+final class CudaQueue implements Queue {
+    private final CudaBackend backend;
+    private final CUstream stream;
+    private final CudaKernels ops;
+    private final Map<int[], CUdeviceptr> indexBuffers = new IdentityHashMap<>();
+    private Pointer staging;
+    private long stagingBytes;
+    private cublasHandle blas;
+    private boolean closed;
+
+    CudaQueue(CudaBackend backend, CUstream stream) {
+        this.backend = backend;
+        this.stream = stream;
+        this.ops = new CudaKernels(backend, this);
+    }
+
+    CUstream stream() {
+        if (closed) throw new ClosedException("CUDA stream of " + backend.name());
+        backend.makeCurrent();
+        return stream;
+    }
+
+    /** The cuBLAS handle of this stream, or null when cuBLAS is not available. */
+    cublasHandle blas() {
+        if (blas == null && CudaLibrary.cublas()) {
+            cublasHandle h = new cublasHandle();
+            stream();
+            CuCheck.checkBlas(JCublas2.cublasCreate(h), "cublasCreate");
+            CuCheck.checkBlas(JCublas2.cublasSetStream(h, new cudaStream_t(stream)), "cublasSetStream");
+            blas = h;
+        }
+        return blas;
+    }
+
+    /** A device copy of a constant int array, kept for the life of this queue. */
+    CUdeviceptr indices(int[] values) {
+        CUdeviceptr p = indexBuffers.get(values);
+        if (p != null) return p;
+        CUstream s = stream();
+        p = new CUdeviceptr();
+        CuCheck.check(JCudaDriver.cuMemAlloc(p, Math.max(1, values.length) * (long) Sizeof.INT), "cuMemAlloc (gather indices)");
+        if (values.length > 0) {
+            CuCheck.check(JCudaDriver.cuMemcpyHtoDAsync(p, Pointer.to(values), values.length * (long) Sizeof.INT, s),
+                    "cuMemcpyHtoDAsync (gather indices)");
+            CuCheck.check(JCudaDriver.cuStreamSynchronize(s), "cuStreamSynchronize");
+        }
+        indexBuffers.put(values, p);
+        return p;
+    }
+
+    private FloatBuffer stage(long bytes) {
+        if (bytes > stagingBytes) {
+            if (staging != null) JCudaDriver.cuMemFreeHost(staging);
+            staging = new Pointer();
+            long size = Math.max(bytes, 1 << 20);
+            CuCheck.check(JCudaDriver.cuMemAllocHost(staging, size), "cuMemAllocHost of " + size + " bytes (pinned staging)");
+            stagingBytes = size;
+        }
+        return staging.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public Kernels kernels() {
+        return ops;
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, DeviceBuffer dst, long dstOffset, int count) {
+        dst.check(backend, dstOffset + count, "upload");
+        if (count == 0) return;
+        CUstream s = stream();
+        long bytes = (long) count * Sizeof.FLOAT;
+        stage(bytes).put(src, srcOffset, count);
+        CuCheck.check(JCudaDriver.cuMemcpyHtoDAsync(((CudaBuffer) dst).ptr().withByteOffset(dstOffset * Sizeof.FLOAT),
+                staging, bytes, s), "cuMemcpyHtoDAsync to " + dst.describe());
+        // the staging buffer is reused by the next copy
+        CuCheck.check(JCudaDriver.cuStreamSynchronize(s), "cuStreamSynchronize after upload");
+    }
+
+    @Override
+    public void download(DeviceBuffer src, long srcOffset, float[] dst, int dstOffset, int count) {
+        src.check(backend, srcOffset + count, "download");
+        if (count == 0) return;
+        CUstream s = stream();
+        long bytes = (long) count * Sizeof.FLOAT;
+        FloatBuffer host = stage(bytes);
+        CuCheck.check(JCudaDriver.cuMemcpyDtoHAsync(staging, ((CudaBuffer) src).ptr().withByteOffset(srcOffset * Sizeof.FLOAT),
+                bytes, s), "cuMemcpyDtoHAsync from " + src.describe());
+        CuCheck.check(JCudaDriver.cuStreamSynchronize(s), "cuStreamSynchronize after download");
+        host.get(dst, dstOffset, count);
+    }
+
+    @Override
+    public void synchronize() {
+        CuCheck.check(JCudaDriver.cuStreamSynchronize(stream()), "cuStreamSynchronize");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        backend.makeCurrent();
+        JCudaDriver.cuStreamSynchronize(stream);
+        closed = true;
+        if (blas != null) JCublas2.cublasDestroy(blas);
+        for (CUdeviceptr p : indexBuffers.values()) JCudaDriver.cuMemFree(p);
+        indexBuffers.clear();
+        if (staging != null) JCudaDriver.cuMemFreeHost(staging);
+        JCudaDriver.cuStreamDestroy(stream);
+    }
+}
