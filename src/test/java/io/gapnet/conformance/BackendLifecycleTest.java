@@ -41,11 +41,12 @@ class BackendLifecycleTest {
     static Stream<DynamicTest> perBackend(String what, java.util.function.Consumer<Backend> body) {
         List<String> names = new ArrayList<>(Require.acceleratedBackends());
         names.add(0, "cpu");
-        return names.stream().map(n -> DynamicTest.dynamicTest(n + ": " + what, () -> {
+        Stream<DynamicTest> run = names.stream().map(n -> DynamicTest.dynamicTest(n + ": " + what, () -> {
             try (Backend b = Backends.open(n)) {
                 body.accept(b);
             }
         }));
+        return Stream.concat(run, Require.skipsForUnavailable(what).stream());
     }
 
     @TestFactory

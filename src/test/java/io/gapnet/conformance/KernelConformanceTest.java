@@ -26,10 +26,7 @@ class KernelConformanceTest {
     @TestFactory
     Stream<DynamicTest> everyOpOnEveryBackend() {
         List<String> backends = Require.acceleratedBackends();
-        if (backends.isEmpty()) {
-            return Stream.of(DynamicTest.dynamicTest("no accelerated backend", () -> Require.assumeAny(backends)));
-        }
-        List<DynamicTest> tests = new ArrayList<>();
+        List<DynamicTest> tests = new ArrayList<>(Require.skipsForUnavailable("conformance suite"));
         for (String name : backends) {
             Backend b = Backends.open(name);
             OPEN.add(b);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.gapnet.backend.Backends;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -39,10 +38,18 @@ public final class Require {
         return out;
     }
 
-    /** Skips visibly (or fails, if required) when the list is empty. */
-    public static void assumeAny(List<String> backends) {
-        assumeTrue(!backends.isEmpty(), () -> "SKIPPED: no accelerated backend is available here ("
-                + Arrays.toString(Backends.list().stream().filter(e -> !e.available())
-                        .map(e -> e.name() + ": " + e.reason()).toArray()) + ")");
+    /**
+     * One visibly skipped test per known accelerated backend that cannot run here, naming the reason (a
+     * required one has already failed in {@link #acceleratedBackends()}).
+     */
+    public static List<org.junit.jupiter.api.DynamicTest> skipsForUnavailable(String what) {
+        List<org.junit.jupiter.api.DynamicTest> out = new ArrayList<>();
+        for (Backends.Entry e : Backends.list()) {
+            if (e.available() || e.name().equals("cpu")) continue;
+            out.add(org.junit.jupiter.api.DynamicTest.dynamicTest(e.name() + ": " + what, () ->
+                    assumeTrue(false, "SKIPPED: " + e.name() + " is unavailable here: " + e.reason())));
+        }
+        return out;
     }
+
 }
