@@ -56,6 +56,7 @@ public final class ClBackend implements Backend {
             IntBuffer err = stack.mallocInt(1);
             PointerBuffer props = stack.mallocPointer(3).put(0x1084 /* CL_CONTEXT_PLATFORM */).put(dev.platform()).put(0).flip();
             context = clCreateContext(props, dev.device(), null, 0, err);
+            SignalGuard.restore();
             ClCheck.check(err.get(0), "clCreateContext on " + dev.name());
             serviceQueue = clCreateCommandQueue(context, dev.device(), 0, err);
             if (err.get(0) != 0) clReleaseContext(context);
@@ -134,6 +135,7 @@ public final class ClBackend implements Backend {
                 program = clCreateProgramWithSource(context, source, err);
                 ClCheck.check(err.get(0), "clCreateProgramWithSource " + file);
                 int e = clBuildProgram(program, dev.device(), "", null, 0);
+                SignalGuard.restore();
                 if (e != 0) {
                     String log = buildLog(program);
                     clReleaseProgram(program);

@@ -49,6 +49,7 @@ final class ClLibrary {
         List<String> names = configured != null && !configured.isEmpty() ? List.of(configured)
                 : List.of("libOpenCL.so.1", "libOpenCL.so", "/System/Library/Frameworks/OpenCL.framework/OpenCL", "OpenCL");
         Configuration.OPENCL_EXPLICIT_INIT.set(true);
+        SignalGuard.save();
         if (!Boolean.getBoolean("org.lwjgl.util.Debug") && Configuration.DEBUG_STREAM.get() == null) {
             // the names that fail to load are expected; gapnet reports the outcome itself
             Configuration.DEBUG_STREAM.set(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
@@ -77,6 +78,7 @@ final class ClLibrary {
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer count = stack.mallocInt(1);
             int err = clGetPlatformIDs(null, count);
+            SignalGuard.restore();
             if (err == -1001 || (err == 0 && count.get(0) == 0)) {
                 throw new BackendUnavailableException("no OpenCL platform found: install a driver (PoCL for CPUs:"
                         + " apt-get install pocl-opencl-icd; or the GPU vendor's OpenCL driver)");
@@ -106,6 +108,7 @@ final class ClLibrary {
                 }
             }
         }
+        SignalGuard.restore(); // the platforms are initialised now: drivers that bring LLVM have loaded it
         devices = List.copyOf(out);
         return devices;
     }
