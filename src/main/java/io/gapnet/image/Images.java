@@ -1,6 +1,7 @@
 package io.gapnet.image;
 
-import io.gapnet.GapnetException;
+import io.gapnet.InvalidImageException;
+import io.gapnet.Limits;
 import io.gapnet.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -8,7 +9,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes PNG and JPEG images and turns them into NCHW float tensors: planes of 0..255 values, resized
@@ -25,21 +29,47 @@ public final class Images {
         try (InputStream in = Files.newInputStream(file)) {
             return decode(in, file.toString());
         } catch (IOException e) {
-            throw new GapnetException("cannot read image " + file + ": " + e.getMessage(), e);
+            throw new InvalidImageException("cannot read image " + file + ": " + e.getMessage(), e);
         }
     }
 
+    /**
+     * Decodes an image. The declared size is read from the header and checked against {@link Limits} before
+     * any pixel is decoded, so a decompression bomb (a small file declaring a huge image) is refused cheaply.
+     */
     public static Planes decode(InputStream in, String name) {
         BufferedImage img;
-        try {
-            img = ImageIO.read(in);
+        try (ImageInputStream iis = ImageIO.createImageInputStream(in)) {
+            Iterator<ImageReader> readers = iis == null ? null : ImageIO.getImageReaders(iis);
+            if (readers == null || !readers.hasNext()) {
+                throw new InvalidImageException("cannot decode image " + name + ": not a PNG or JPEG image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(iis, true, true);
+                int w = reader.getWidth(0), h = reader.getHeight(0);
+                checkSize(name, w, h);
+                // decoders report a truncated stream (e.g. a JPEG's premature end) as a warning, not an error
+                java.util.List<String> warnings = new java.util.ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                img = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new InvalidImageException("image " + name + " is truncated or corrupt: " + warnings.get(0));
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (InvalidImageException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            throw new GapnetException("cannot decode image " + name + ": " + e.getMessage()
+            throw new InvalidImageException("cannot decode image " + name + ": " + e.getMessage()
                     + " (corrupt, truncated, or not a PNG or JPEG file)", e);
+        } catch (OutOfMemoryError e) {
+            throw new InvalidImageException("cannot decode image " + name + ": out of memory while decoding; lower"
+                    + " gapnet.limits.maxImagePixels or raise -Xmx", e);
         }
-        if (img == null) throw new GapnetException("cannot decode image " + name + ": not a PNG or JPEG image");
+        if (img == null) throw new InvalidImageException("cannot decode image " + name + ": not a PNG or JPEG image");
         int w = img.getWidth(), h = img.getHeight();
-        if (w <= 0 || h <= 0) throw new GapnetException("image " + name + " is empty (" + w + "x" + h + ")");
         Raster r = img.getRaster();
         int bands = r.getNumBands();
         boolean gray = img.getColorModel().getColorSpace().getNumComponents() == 1;
@@ -63,8 +93,18 @@ public final class Images {
                 }
             }
         }
-        if (bands == 0) throw new GapnetException("image " + name + " has no colour bands");
+        if (bands == 0) throw new InvalidImageException("image " + name + " has no colour bands");
         return new Planes(w, h, planes);
+    }
+
+    private static void checkSize(String name, int w, int h) {
+        Limits limits = Limits.current();
+        if (w <= 0 || h <= 0) throw new InvalidImageException("image " + name + " is empty (" + w + "x" + h + ")");
+        if (w > limits.maxImageSide() || h > limits.maxImageSide() || (long) w * h > limits.maxImagePixels()) {
+            throw new InvalidImageException("image " + name + " declares " + w + "x" + h + " pixels, more than the limits"
+                    + " (gapnet.limits.maxImageSide " + limits.maxImageSide() + ", gapnet.limits.maxImagePixels "
+                    + limits.maxImagePixels() + "); refused before decoding");
+        }
     }
 
     /** Decodes and preprocesses an image file into a [1, C, H, W] tensor. */

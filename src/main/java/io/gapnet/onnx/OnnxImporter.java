@@ -44,6 +44,12 @@ public final class OnnxImporter {
         byte[] bytes;
         try {
             if (!Files.isRegularFile(file)) throw new ModelException("model file " + file + " does not exist or is not a file");
+            long size = Files.size(file);
+            long max = Math.min(io.gapnet.Limits.current().maxModelBytes(), Integer.MAX_VALUE - 16);
+            if (size > max) {
+                throw new ModelException("model file " + file + " has " + size + " bytes, more than the limit of " + max
+                        + " (gapnet.limits.maxModelBytes; files over 2 GiB need external data)");
+            }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new ModelException("cannot read model file " + file + ": " + e.getMessage(), e);
@@ -92,6 +98,11 @@ public final class OnnxImporter {
                     + " a supported opset, for example torch.onnx.export(..., opset_version=17)");
         }
         GraphProto g = proto.getGraph();
+        long maxNodes = io.gapnet.Limits.current().maxNodes();
+        if (g.getNodeCount() > maxNodes) {
+            throw new ModelException(source + ": " + g.getNodeCount() + " nodes, more than the limit of " + maxNodes
+                    + " (gapnet.limits.maxNodes)");
+        }
         String graphName = g.getName().isEmpty() ? source : g.getName();
 
         Map<String, Tensor> inits = new LinkedHashMap<>();

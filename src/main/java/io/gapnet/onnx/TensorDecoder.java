@@ -35,15 +35,18 @@ public final class TensorDecoder {
      * @param modelDir folder that external data paths are relative to, or null to refuse external data
      */
     public static Tensor decode(TensorProto t, String what, Path modelDir) {
+        if (t.getDimsCount() > 32) throw new ModelException(what + ": rank " + t.getDimsCount() + " is absurd");
         int[] shape = new int[t.getDimsCount()];
+        long max = Math.min(io.gapnet.Limits.current().maxTensorElements(), Integer.MAX_VALUE - 16);
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
             long d = t.getDims(i);
             if (d < 0 || d > Integer.MAX_VALUE) throw new ModelException(what + ": dimension " + d + " is out of range");
             shape[i] = (int) d;
             count *= d;
-            if (count > Integer.MAX_VALUE - 16) {
-                throw new ModelException(what + ": claims " + t.getDimsList() + " elements, more than gapnet can hold (2^31)");
+            if (count > max) {
+                throw new ModelException(what + ": claims " + t.getDimsList() + " elements, more than the limit of " + max
+                        + " (gapnet.limits.maxTensorElements)");
             }
         }
         int n = (int) count;
@@ -58,6 +61,14 @@ public final class TensorDecoder {
         if (raw != null && raw.size() != (long) n * size) {
             throw new ModelException(what + ": raw data has " + raw.size() + " bytes but shape " + t.getDimsList()
                     + " of type " + typeName(type) + " needs " + (long) n * size + "; the file is corrupt or truncated");
+        }
+        if (raw == null) {
+            // the values must be present in the file before an array of the claimed size is made
+            int have = typedCount(t, type);
+            if (have != n) {
+                throw new ModelException(what + ": holds " + have + " values but its shape needs " + n
+                        + "; the file is corrupt or was written by a broken exporter");
+            }
         }
         ByteBuffer bb = raw == null ? null : raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         switch (type) {
@@ -117,6 +128,16 @@ public final class TensorDecoder {
                 }
                 return Tensor.ofLongs(v, shape);
             }
+        }
+    }
+
+    private static int typedCount(TensorProto t, int type) {
+        switch (type) {
+            case FLOAT: return t.getFloatDataCount();
+            case DOUBLE: return t.getDoubleDataCount();
+            case INT64: return t.getInt64DataCount();
+            case UINT32: case UINT64: return t.getUint64DataCount();
+            default: return t.getInt32DataCount();
         }
     }
 

@@ -117,7 +117,8 @@ public final class Compiler {
                 if (in >= 0 && b.values.get(in).isConst()) constants.put(in, b.values.get(in).constant());
             }
         }
-        return new Plan(b.steps, b.values.size(), slotOf, slotSizes.stream().mapToLong(Long::longValue).toArray(),
+        int[] sizes = b.values.stream().mapToInt(Value::numel).toArray();
+        return new Plan(b.steps, b.values.size(), sizes, slotOf, slotSizes.stream().mapToLong(Long::longValue).toArray(),
                 constants, planInputs, outputs);
     }
 

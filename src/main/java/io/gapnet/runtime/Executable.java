@@ -70,11 +70,11 @@ final class Executable {
         return plan;
     }
 
-    Map<String, Tensor> run(Map<String, Tensor> inputs, StepListener listener) {
+    Map<String, Tensor> run(Map<String, Tensor> inputs, StepListener listener, boolean checkFinite) {
         Context ctx = borrow();
         boolean healthy = false;
         try {
-            Map<String, Tensor> result = execute(ctx, inputs, listener);
+            Map<String, Tensor> result = execute(ctx, inputs, listener, checkFinite);
             healthy = true;
             return result;
         } finally {
@@ -83,7 +83,7 @@ final class Executable {
         }
     }
 
-    private Map<String, Tensor> execute(Context ctx, Map<String, Tensor> inputs, StepListener listener) {
+    private Map<String, Tensor> execute(Context ctx, Map<String, Tensor> inputs, StepListener listener, boolean checkFinite) {
         Queue q = ctx.queue;
         for (Plan.Input in : plan.inputs) {
             DeviceBuffer dst = ctx.bound[in.valueId()];
@@ -102,6 +102,7 @@ final class Executable {
                 q.synchronize();
                 listener.stepDone(i, s, System.nanoTime() - t0);
             }
+            if (checkFinite) checkFinite(q, s, ctx.bound[s.output()], plan.valueSizes[s.output()]);
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Plan.Output o : plan.outputs) {
@@ -118,6 +119,17 @@ final class Executable {
         }
         q.synchronize();
         return out;
+    }
+
+    private static void checkFinite(Queue q, Step s, DeviceBuffer out, int count) {
+        float[] v = new float[count];
+        q.download(out, 0, v, 0, count);
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new io.gapnet.NonFiniteException("the output of " + s.op() + " step of node '" + s.node() + "' ("
+                        + s.shape() + ") is the first to hold a non-finite value: " + v[i] + " at element " + i);
+            }
+        }
     }
 
     private Context borrow() {

@@ -24,11 +24,14 @@ public final class Plan {
     final List<Input> inputs;
     final List<Output> outputs;
     final int valueCount;
+    /** Elements of each value, by id. */
+    final int[] valueSizes;
 
-    Plan(List<Step> steps, int valueCount, int[] slotOf, long[] slotFloats, Map<Integer, Tensor> constants,
+    Plan(List<Step> steps, int valueCount, int[] valueSizes, int[] slotOf, long[] slotFloats, Map<Integer, Tensor> constants,
          List<Input> inputs, List<Output> outputs) {
         this.steps = List.copyOf(steps);
         this.valueCount = valueCount;
+        this.valueSizes = valueSizes;
         this.slotOf = slotOf;
         this.slotFloats = slotFloats;
         this.constants = Map.copyOf(constants);

@@ -32,17 +32,23 @@ public final class Session implements AutoCloseable {
     private final Map<String, Executable> plans = new ConcurrentHashMap<>();
     private final Map<Tensor, DeviceBuffer> weights = new IdentityHashMap<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final SessionOptions options;
     private volatile boolean closed;
     private String embeddingValue;
 
-    private Session(Graph graph, Backend backend) {
+    private Session(Graph graph, Backend backend, SessionOptions options) {
         this.graph = GraphOptimizer.optimize(graph);
         this.backend = backend;
+        this.options = options;
     }
 
     /** Opens a session of {@code graph} on {@code backend}; the caller keeps ownership of the backend. */
     public static Session open(Graph graph, Backend backend) {
-        return new Session(graph, backend);
+        return new Session(graph, backend, SessionOptions.DEFAULT);
+    }
+
+    public static Session open(Graph graph, Backend backend, SessionOptions options) {
+        return new Session(graph, backend, options);
     }
 
     public Backend backend() {
@@ -89,9 +95,23 @@ public final class Session implements AutoCloseable {
                     }
                 }
             }
-            return exe.run(inputs, listener);
+            if (options.checkFinite()) checkFinite(inputs);
+            return exe.run(inputs, listener, options.checkFinite());
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    private static void checkFinite(Map<String, Tensor> inputs) {
+        for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+            if (!e.getValue().dtype().isFloat()) continue;
+            float[] v = e.getValue().floats();
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new io.gapnet.NonFiniteException("input '" + e.getKey() + "' holds " + v[i] + " at element " + i
+                            + "; fix the input data (the model was not run)");
+                }
+            }
         }
     }
 

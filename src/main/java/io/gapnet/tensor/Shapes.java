@@ -7,14 +7,19 @@ import java.util.Arrays;
 public final class Shapes {
     private Shapes() {}
 
-    /** Number of elements; throws when the product does not fit an int (no tensor may be that large). */
+    /**
+     * Number of elements; throws when the product exceeds {@link io.gapnet.Limits#maxTensorElements()} (at most
+     * 2^31 - 16, what a Java array holds), checked as the product grows so it cannot overflow.
+     */
     public static int numel(int[] shape) {
+        long max = Math.min(io.gapnet.Limits.current().maxTensorElements(), Integer.MAX_VALUE - 16);
         long n = 1;
         for (int d : shape) {
             if (d < 0) throw new ShapeException("negative dimension in shape " + str(shape));
             n *= d;
-            if (n > Integer.MAX_VALUE - 16) {
-                throw new ShapeException("shape " + str(shape) + " has more than 2^31 elements; use a smaller batch or input");
+            if (n > max) {
+                throw new ShapeException("shape " + str(shape) + " has more than " + max + " elements (the limit"
+                        + " gapnet.limits.maxTensorElements); use a smaller batch or input");
             }
         }
         return (int) n;

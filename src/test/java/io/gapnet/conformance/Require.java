@@ -39,6 +39,21 @@ public final class Require {
     }
 
     /**
+     * One dynamic test per backend that can run here (the CPU reference first), each given an open backend,
+     * plus a visibly skipped test for each known backend that cannot.
+     */
+    public static java.util.stream.Stream<org.junit.jupiter.api.DynamicTest> perBackend(
+            String what, java.util.function.Consumer<io.gapnet.backend.Backend> body) {
+        List<String> names = new ArrayList<>(acceleratedBackends());
+        names.add(0, "cpu");
+        return java.util.stream.Stream.concat(names.stream().map(n -> org.junit.jupiter.api.DynamicTest.dynamicTest(n + ": " + what, () -> {
+            try (io.gapnet.backend.Backend b = Backends.open(n)) {
+                body.accept(b);
+            }
+        })), skipsForUnavailable(what).stream());
+    }
+
+    /**
      * One visibly skipped test per known accelerated backend that cannot run here, naming the reason (a
      * required one has already failed in {@link #acceleratedBackends()}).
      */
