@@ -49,6 +49,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object per backend instead of a table")
     boolean json;
 
+    @Option(names = "--profile", description = "also time every layer (3 runs, synchronised after each step) and print a per-layer table")
+    boolean profile;
+
     record Row(String backend, String device, int runs, double medianMs, double p90Ms, double imagesPerSec, double maxAbsDiff,
                String gemm) {}
 
@@ -85,6 +88,7 @@ final class BenchCommand implements Callable<Integer> {
                 double diff = maxAbsDiff(reference, firstImages(out, k));
                 double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 double median = percentile(sorted, 0.5), p90 = percentile(sorted, 0.9);
+                if (profile) printProfile(s, in, b.name());
                 Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff,
                         b.device().details().getOrDefault("GEMM", ""));
                 rows.add(row);
@@ -93,6 +97,44 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (!json) printTable(rows);
         return 0;
+    }
+
+    private void printProfile(Session s, Map<String, Tensor> in, String backendName) {
+        int runs = 3;
+        java.util.Map<Integer, long[]> nanos = new java.util.TreeMap<>();
+        java.util.Map<Integer, io.gapnet.runtime.Step> steps = new java.util.HashMap<>();
+        for (int r = 0; r < runs; r++) {
+            s.run(in, List.of(), (i, step, ns) -> {
+                nanos.computeIfAbsent(i, k -> new long[1])[0] += ns;
+                steps.put(i, step);
+            });
+        }
+        double total = 0;
+        for (long[] v : nanos.values()) total += v[0] / (double) runs;
+        System.out.printf(Locale.ROOT, "%nper-layer profile on %s (mean of %d runs, each step synchronised):%n", backendName, runs);
+        System.out.printf(Locale.ROOT, "%-4s %-22s %-30s %-40s %9s %6s %8s%n", "#", "op", "node", "shapes", "ms", "share", "GFLOP/s");
+        java.util.Map<String, double[]> byOp = new java.util.TreeMap<>();
+        for (var e : nanos.entrySet()) {
+            io.gapnet.runtime.Step st = steps.get(e.getKey());
+            double ms = e.getValue()[0] / (double) runs / 1e6;
+            double gflops = st.macs() == 0 ? 0 : 2.0 * st.macs() / (ms / 1e3) / 1e9;
+            System.out.printf(Locale.ROOT, "%-4d %-22s %-30s %-40s %9.3f %5.1f%% %8.1f%n", e.getKey(), cut(st.op(), 22),
+                    cut(st.node(), 30), cut(st.shape(), 40), ms, 100 * ms * 1e6 / total, gflops);
+            double[] agg = byOp.computeIfAbsent(st.op().replaceAll("\\+.*", ""), k -> new double[2]);
+            agg[0] += ms;
+            agg[1] += st.macs();
+        }
+        System.out.println("by op:");
+        for (var e : byOp.entrySet()) {
+            double ms = e.getValue()[0];
+            System.out.printf(Locale.ROOT, "  %-22s %9.3f ms %5.1f%% %8.1f GFLOP/s%n", e.getKey(), ms, 100 * ms * 1e6 / total,
+                    e.getValue()[1] == 0 ? 0 : 2 * e.getValue()[1] / (ms / 1e3) / 1e9);
+        }
+        System.out.printf(Locale.ROOT, "  %-22s %9.3f ms%n%n", "total", total / 1e6);
+    }
+
+    private static String cut(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "~";
     }
 
     private Tensor randomInput(ValueInfo v) {

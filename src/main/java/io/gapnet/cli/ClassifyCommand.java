@@ -3,29 +3,29 @@ package io.gapnet.cli;
 import io.gapnet.GapnetException;
 import io.gapnet.backend.Backend;
 import io.gapnet.backend.Backends;
-import io.gapnet.image.Images;
-import io.gapnet.image.Preprocessing;
+import io.gapnet.image.ImageLoader;
 import io.gapnet.model.Graph;
 import io.gapnet.model.ValueInfo;
 import io.gapnet.runtime.Prediction;
 import io.gapnet.runtime.Session;
 import io.gapnet.tensor.DType;
 import io.gapnet.tensor.Tensor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "classify", mixinStandardHelpOptions = true,
-        description = "Classify PNG and JPEG images (files or folders) and print the top-K labels.")
+        description = {"Classify PNG and JPEG images (files or folders, walked recursively). Images are decoded in",
+            "parallel with inference; a progress bar with images/s and ETA shows on a terminal."})
 final class ClassifyCommand implements Callable<Integer> {
+    enum Format { table, csv, jsonl }
+
     @Option(names = "--model", description = "resnet18 ... resnet152, or an .onnx file (default: ${DEFAULT-VALUE})")
     String model = Models.DEFAULT;
 
@@ -38,95 +38,102 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--top", description = "how many classes to print (default: ${DEFAULT-VALUE})")
     int top = 5;
 
-    @Option(names = "--resize", description = "shorter side after resizing (default: ${DEFAULT-VALUE})")
-    int resize = 256;
+    @Option(names = "--multi-label", description = "sigmoid per class; list every class above --threshold")
+    boolean multiLabel;
 
-    @Option(names = "--crop", description = "centre crop size (default: ${DEFAULT-VALUE})")
-    int crop = 224;
+    @Option(names = "--threshold", description = "with --multi-label: the probability to reach (default: ${DEFAULT-VALUE})")
+    float threshold = 0.5f;
 
-    @Option(names = "--pixel-range", description = "1: scale pixels to 0..1; 255: keep 0..255 (default: ${DEFAULT-VALUE})")
-    int pixelRange = 1;
+    @Option(names = "--format", description = "table, csv or jsonl (default: ${DEFAULT-VALUE})")
+    Format format = Format.table;
 
-    @Option(names = "--mean", split = ",", description = "per-channel mean (default: 0.485,0.456,0.406)")
-    float[] mean = {0.485f, 0.456f, 0.406f};
-
-    @Option(names = "--std", split = ",", description = "per-channel std (default: 0.229,0.224,0.225)")
-    float[] std = {0.229f, 0.224f, 0.225f};
-
-    @Option(names = "--bgr", description = "feed channels in B,G,R order")
-    boolean bgr;
-
-    @Option(names = "--grayscale", description = "feed one luma channel")
-    boolean grayscale;
-
-    @Option(names = "--json", description = "print one JSON object per image")
+    @Option(names = "--json", description = "same as --format jsonl")
     boolean json;
+
+    @Option(names = "--threads", description = "decoding threads (default: the number of cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
+    @Mixin
+    PreprocessOptions pre = new PreprocessOptions();
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR")
     List<Path> paths;
 
     @Override
     public Integer call() {
-        if (pixelRange != 1 && pixelRange != 255) throw new GapnetException("--pixel-range must be 1 or 255");
-        int channels = grayscale ? 1 : 3;
-        if ((mean.length != 1 && mean.length != channels) || (std.length != 1 && std.length != channels)) {
-            throw new GapnetException("--mean and --std need 1 or " + channels + " values");
-        }
-        Preprocessing pre = new Preprocessing(resize, crop, pixelRange, mean, std, bgr, grayscale);
+        if (json) format = Format.jsonl;
         Labels names = labels == null ? Labels.none() : Labels.read(labels);
         Graph graph = Models.load(model, 1000);
         ValueInfo input = graph.inputs().size() == 1 ? graph.inputs().get(0) : null;
         if (input == null) throw new GapnetException("classify needs a model with exactly one input");
-        int failures = 0;
-        try (Backend b = Backends.open(backend); Session session = Session.open(graph, b)) {
-            for (Path image : images()) {
+        List<Path> files = ImageLoader.list(paths);
+        int failures = 0, done = 0;
+        Progress progress = new Progress(files.size(), quiet);
+        if (format == Format.csv) System.out.println(multiLabel ? "image,index,label,probability" : "image,rank,index,label,probability");
+        try (Backend b = Backends.open(backend); Session session = Session.open(graph, b);
+             ImageLoader loader = new ImageLoader(files, pre.build(), threads)) {
+            boolean softmax = !session.endsInSoftmax();
+            for (ImageLoader.Item item : loader) {
                 try {
-                    Tensor x = Images.load(image, pre);
-                    if (input.dtype() == DType.FLOAT16) x = x.asType(DType.FLOAT16);
-                    List<Prediction> preds = session.topK(x, top).get(0);
-                    print(image, preds, names);
+                    if (item.error() != null) throw item.error();
+                    Tensor x = input.dtype() == DType.FLOAT16 ? item.tensor().asType(DType.FLOAT16) : item.tensor();
+                    Tensor scores = session.run(x);
+                    print(item.path(), multiLabel ? aboveThreshold(scores) : Session.topK(scores, top, softmax).get(0), names);
                 } catch (GapnetException e) {
                     failures++;
-                    System.err.println("gapnet: " + image + ": " + e.getMessage());
+                    System.err.println("gapnet: " + item.path() + ": " + e.getMessage());
                 }
+                progress.update(++done);
             }
         }
         return failures == 0 ? 0 : 1;
     }
 
-    private List<Path> images() {
-        List<Path> out = new ArrayList<>();
-        for (Path p : paths) {
-            if (Files.isDirectory(p)) {
-                try (Stream<Path> s = Files.walk(p)) {
-                    s.filter(Files::isRegularFile).filter(f -> {
-                        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
-                        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
-                    }).sorted().forEach(out::add);
-                } catch (IOException e) {
-                    throw new GapnetException("cannot list " + p + ": " + e.getMessage(), e);
-                }
-            } else {
-                out.add(p);
-            }
+    /** Sigmoid per class, every class at or above the threshold, most probable first. */
+    private List<Prediction> aboveThreshold(Tensor scores) {
+        List<Prediction> out = new ArrayList<>();
+        float[] s = scores.toFloats();
+        int classes = s.length / scores.dim(0);
+        for (int c = 0; c < classes; c++) {
+            float p = (float) (1 / (1 + Math.exp(-s[c])));
+            if (p >= threshold) out.add(new Prediction(c, p));
         }
+        out.sort((a, b) -> Float.compare(b.probability(), a.probability()));
         return out;
     }
 
     private void print(Path image, List<Prediction> preds, Labels names) {
-        if (json) {
-            StringBuilder sb = new StringBuilder("{\"image\":").append(Json.quote(image.toString())).append(",\"top\":[");
-            for (int i = 0; i < preds.size(); i++) {
-                Prediction p = preds.get(i);
-                sb.append(i > 0 ? "," : "").append("{\"index\":").append(p.index()).append(",\"label\":")
-                        .append(Json.quote(names.name(p.index()))).append(",\"probability\":").append(p.probability()).append('}');
+        switch (format) {
+            case jsonl: {
+                StringBuilder sb = new StringBuilder("{\"image\":").append(Json.quote(image.toString()))
+                        .append(multiLabel ? ",\"labels\":[" : ",\"top\":[");
+                for (int i = 0; i < preds.size(); i++) {
+                    Prediction p = preds.get(i);
+                    sb.append(i > 0 ? "," : "").append("{\"index\":").append(p.index()).append(",\"label\":")
+                            .append(Json.quote(names.name(p.index()))).append(",\"probability\":").append(p.probability()).append('}');
+                }
+                System.out.println(sb.append("]}"));
+                break;
             }
-            System.out.println(sb.append("]}"));
-            return;
+            case csv:
+                for (int i = 0; i < preds.size(); i++) {
+                    Prediction p = preds.get(i);
+                    System.out.println(csv(image.toString()) + (multiLabel ? "" : "," + (i + 1)) + "," + p.index() + ","
+                            + csv(names.name(p.index())) + "," + p.probability());
+                }
+                break;
+            default:
+                System.out.println(image + ":" + (multiLabel && preds.isEmpty() ? " (no class reaches " + threshold + ")" : ""));
+                for (Prediction p : preds) {
+                    System.out.printf(Locale.ROOT, "  %-30s %.4f  (class %d)%n", names.name(p.index()), p.probability(), p.index());
+                }
         }
-        System.out.println(image + ":");
-        for (Prediction p : preds) {
-            System.out.printf(Locale.ROOT, "  %-30s %.4f  (class %d)%n", names.name(p.index()), p.probability(), p.index());
-        }
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

@@ -38,8 +38,18 @@ public final class Images {
      * any pixel is decoded, so a decompression bomb (a small file declaring a huge image) is refused cheaply.
      */
     public static Planes decode(InputStream in, String name) {
+        byte[] bytes;
+        try {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new InvalidImageException("cannot read image " + name + ": " + e.getMessage(), e);
+        }
+        return Exif.apply(decodePixels(bytes, name), Exif.orientation(bytes));
+    }
+
+    private static Planes decodePixels(byte[] bytes, String name) {
         BufferedImage img;
-        try (ImageInputStream iis = ImageIO.createImageInputStream(in)) {
+        try (ImageInputStream iis = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = iis == null ? null : ImageIO.getImageReaders(iis);
             if (readers == null || !readers.hasNext()) {
                 throw new InvalidImageException("cannot decode image " + name + ": not a PNG or JPEG image");
@@ -113,6 +123,21 @@ public final class Images {
     }
 
     public static Tensor toTensor(Planes img, Preprocessing p) {
+        Planes sized = resizeAndCrop(img, p);
+        float[][] planes = sized.data();
+        int cw = sized.width(), ch = sized.height();
+        int channels = planes.length;
+        float[] out = new float[channels * cw * ch];
+        float scale = p.pixelRange() == 255 ? 1f : 1f / 255f;
+        for (int c = 0; c < channels; c++) {
+            float mean = p.mean(c), std = p.std(c);
+            for (int i = 0; i < cw * ch; i++) out[c * ch * cw + i] = (planes[c][i] * scale - mean) / std;
+        }
+        return Tensor.of(out, 1, channels, ch, cw);
+    }
+
+    /** The image in the channels the preprocessing asks for, resized (shorter side) and centre-cropped; values 0..255. */
+    public static Planes resizeAndCrop(Planes img, Preprocessing p) {
         float[][] planes = channels(img.data(), p);
         int w = img.width(), h = img.height();
         if (p.resize() > 0) {
@@ -128,26 +153,19 @@ public final class Images {
             w = nw;
             h = nh;
         }
-        int x0 = 0, y0 = 0, cw = w, ch = h;
-        if (p.crop() > 0) {
-            cw = Math.min(p.crop(), w);
-            ch = Math.min(p.crop(), h);
-            x0 = (int) Math.round((w - cw) / 2.0);
-            y0 = (int) Math.round((h - ch) / 2.0);
+        if (p.crop() <= 0) return new Planes(w, h, planes);
+        int cw = Math.min(p.crop(), w), ch = Math.min(p.crop(), h);
+        int x0 = (int) Math.round((w - cw) / 2.0), y0 = (int) Math.round((h - ch) / 2.0);
+        float[][] out = new float[planes.length][cw * ch];
+        for (int c = 0; c < planes.length; c++) {
+            for (int y = 0; y < ch; y++) System.arraycopy(planes[c], (y + y0) * w + x0, out[c], y * cw, cw);
         }
-        int channels = planes.length;
-        float[] out = new float[channels * cw * ch];
-        float scale = p.pixelRange() == 255 ? 1f : 1f / 255f;
-        for (int c = 0; c < channels; c++) {
-            float mean = p.mean(c), std = p.std(c);
-            for (int y = 0; y < ch; y++) {
-                for (int x = 0; x < cw; x++) {
-                    float v = planes[c][(y + y0) * w + x + x0] * scale;
-                    out[(c * ch + y) * cw + x] = (v - mean) / std;
-                }
-            }
-        }
-        return Tensor.of(out, 1, channels, ch, cw);
+        return new Planes(cw, ch, out);
+    }
+
+    /** Bilinear resampling of one plane (for heatmaps; images use the antialiasing {@link Resize}). */
+    public static float[] resize(float[] plane, int w, int h, int nw, int nh) {
+        return Resize.resize(plane, w, h, nw, nh);
     }
 
     /** Converts decoded planes to the channels the model wants (luma for grayscale, B-G-R order for bgr). */

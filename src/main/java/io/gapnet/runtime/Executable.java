@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  */
 final class Executable {
     private final Plan plan;
+    private final String model;
     private final Backend backend;
     private final DeviceBuffer[] constants;
     private final Deque<Context> idle = new ConcurrentLinkedDeque<>();
@@ -60,7 +61,11 @@ final class Executable {
         }
     }
 
-    Executable(Plan plan, Backend backend, DeviceBuffer[] constants) {
+    /** Whether layer events are enabled in any recording (checked once per run). */
+    private static final LayerEvent LAYER_EVENTS = new LayerEvent();
+
+    Executable(Plan plan, Backend backend, DeviceBuffer[] constants, String model) {
+        this.model = model;
         this.plan = plan;
         this.backend = backend;
         this.constants = constants;
@@ -92,15 +97,25 @@ final class Executable {
             q.upload(data, 0, dst, 0, data.length);
         }
         Kernels k = q.kernels();
+        InferenceEvent inference = new InferenceEvent();
+        inference.begin();
+        boolean layerEvents = LAYER_EVENTS.isEnabled();
         for (int i = 0; i < plan.steps.size(); i++) {
             Step s = plan.steps.get(i);
             DeviceBuffer[] in = new DeviceBuffer[s.inputs().length];
             for (int j = 0; j < in.length; j++) in[j] = s.inputs()[j] < 0 ? null : ctx.bound[s.inputs()[j]];
+            LayerEvent layer = layerEvents ? new LayerEvent() : null;
+            if (layer != null) layer.begin();
             long t0 = listener == null ? 0 : System.nanoTime();
             s.kernel().run(k, in, ctx.bound[s.output()]);
-            if (listener != null) {
-                q.synchronize();
-                listener.stepDone(i, s, System.nanoTime() - t0);
+            if (listener != null || layer != null) q.synchronize();
+            if (listener != null) listener.stepDone(i, s, System.nanoTime() - t0);
+            if (layer != null && layer.shouldCommit()) {
+                layer.op = s.op();
+                layer.node = s.node();
+                layer.shapes = s.shape();
+                layer.macs = s.macs();
+                layer.commit();
             }
             if (checkFinite) checkFinite(q, s, ctx.bound[s.output()], plan.valueSizes[s.output()]);
         }
@@ -118,6 +133,15 @@ final class Executable {
             out.put(o.name(), t);
         }
         q.synchronize();
+        if (inference.shouldCommit()) {
+            inference.model = model;
+            inference.backend = backend.name();
+            StringBuilder shapes = new StringBuilder();
+            for (Plan.Input in : plan.inputs) shapes.append(shapes.length() > 0 ? " " : "").append(java.util.Arrays.toString(in.shape()));
+            inference.inputs = shapes.toString();
+            inference.steps = plan.steps.size();
+            inference.commit();
+        }
         return out;
     }
 

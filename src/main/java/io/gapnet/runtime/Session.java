@@ -1,7 +1,6 @@
 package io.gapnet.runtime;
 
 import io.gapnet.ClosedException;
-import io.gapnet.ModelException;
 import io.gapnet.ShapeException;
 import io.gapnet.backend.Backend;
 import io.gapnet.backend.DeviceBuffer;
@@ -90,7 +89,7 @@ public final class Session implements AutoCloseable {
                     exe = plans.get(key);
                     if (exe == null) {
                         Plan plan = Compiler.compile(graph, sigs, extraOutputs);
-                        exe = new Executable(plan, backend, upload(plan));
+                        exe = new Executable(plan, backend, upload(plan), graph.name());
                         plans.put(key, exe);
                     }
                 }
@@ -208,44 +207,13 @@ public final class Session implements AutoCloseable {
 
     /** The name of the value {@link #embed} returns. */
     public synchronized String embeddingValue() {
-        if (embeddingValue == null) embeddingValue = findEmbedding(graph);
+        if (embeddingValue == null) embeddingValue = head().pooled();
         return embeddingValue;
     }
 
-    static String findEmbedding(Graph g) {
-        Map<String, Node> producers = g.producers();
-        String out = g.outputs().get(0).name();
-        Node n = producers.get(out);
-        boolean linear = false;
-        String trail = "";
-        while (n != null) {
-            trail = n.describe();
-            String op = n.opType();
-            if (op.equals("GlobalAveragePool") || op.equals("ReduceMean")) {
-                if (!linear) break;
-                return n.output(0);
-            }
-            boolean passThrough = op.equals("Softmax") || op.equals("Sigmoid") || op.equals("Flatten")
-                    || op.equals("Reshape") || op.equals("Squeeze") || op.equals("Identity") || op.equals("Dropout");
-            boolean isLinear = op.equals("Gemm") || op.equals("MatMul") || (op.equals("Add") && linear);
-            if (isLinear) {
-                linear = true;
-            } else if (!passThrough) {
-                break;
-            }
-            // follow the data input (the one that is not a weight)
-            String next = null;
-            for (String in : n.inputs()) {
-                if (!in.isEmpty() && !g.initializers().containsKey(in)) {
-                    next = in;
-                    break;
-                }
-            }
-            n = next == null ? null : producers.get(next);
-        }
-        throw new ModelException("this model has no GAP embedding: embed() needs a model whose output comes from"
-                + " GlobalAveragePool -> (Flatten) -> Gemm/MatMul, but the chain back from output '" + out
-                + "' stops at " + trail);
+    /** The GAP head of the model (see {@link GapHead}); a clear error when the model has none. */
+    public GapHead head() {
+        return GapHead.find(graph);
     }
 
     /** Number of compiled plans (one per input signature seen so far). */

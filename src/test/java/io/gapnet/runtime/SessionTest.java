@@ -160,7 +160,7 @@ class SessionTest {
     void embeddingNeedsAGapHead() {
         try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(withStaticInput(), cpu)) {
             ModelException e = assertThrows(ModelException.class, () -> s.embed(random(1, 1, 3, 8, 8)));
-            assertTrue(e.getMessage().contains("no GAP embedding"), e.getMessage());
+            assertTrue(e.getMessage().contains("does not end in GAP and a linear layer"), e.getMessage());
         }
     }
 

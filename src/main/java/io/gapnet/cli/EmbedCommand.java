@@ -1,0 +1,113 @@
+package io.gapnet.cli;
+
+import io.gapnet.GapnetException;
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.Backends;
+import io.gapnet.image.ImageLoader;
+import io.gapnet.runtime.Session;
+import io.gapnet.tensor.Npy;
+import io.gapnet.tensor.Tensor;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = {"Write the GAP vector (the embedding) of each image, for transfer learning and image search:",
+            "JSON lines, or one .npy array [images, channels] with the image paths beside it."})
+final class EmbedCommand implements Callable<Integer> {
+    enum Format { jsonl, npy }
+
+    @Option(names = "--model", description = "a model ending in GAP and a linear layer (default: ${DEFAULT-VALUE})")
+    String model = Models.DEFAULT;
+
+    @Option(names = "--backend", description = "backend (default: ${DEFAULT-VALUE})")
+    String backend = "cpu";
+
+    @Option(names = "--format", description = "jsonl or npy (default: ${DEFAULT-VALUE})")
+    Format format = Format.jsonl;
+
+    @Option(names = {"-o", "--output"}, description = "file to write (required for npy; default for jsonl: standard output)")
+    Path output;
+
+    @Option(names = "--threads", description = "decoding threads (default: the number of cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
+    @Mixin
+    PreprocessOptions pre = new PreprocessOptions();
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR")
+    List<Path> paths;
+
+    @Override
+    public Integer call() throws IOException {
+        if (format == Format.npy && output == null) throw new GapnetException("--format npy needs -o FILE.npy");
+        List<Path> files = ImageLoader.list(paths);
+        List<float[]> vectors = new ArrayList<>();
+        List<Path> embedded = new ArrayList<>();
+        int failures = 0, done = 0;
+        Progress progress = new Progress(files.size(), quiet);
+        try (Backend b = Backends.open(backend); Session s = Session.open(Models.load(model, 1000), b);
+             ImageLoader loader = new ImageLoader(files, pre.build(), threads);
+             PrintStream text = format == Format.jsonl ? open() : null) {
+            s.embeddingValue(); // fail early, before decoding anything, when the model has no GAP head
+            for (ImageLoader.Item item : loader) {
+                try {
+                    if (item.error() != null) throw item.error();
+                    Tensor e = s.embed(item.tensor());
+                    if (text != null) {
+                        StringBuilder sb = new StringBuilder("{\"image\":").append(Json.quote(item.path().toString()))
+                                .append(",\"embedding\":[");
+                        float[] v = e.floats();
+                        for (int i = 0; i < v.length; i++) sb.append(i > 0 ? "," : "").append(v[i]);
+                        text.println(sb.append("]}"));
+                    } else {
+                        vectors.add(e.floats());
+                        embedded.add(item.path());
+                    }
+                } catch (GapnetException e) {
+                    failures++;
+                    System.err.println("gapnet: " + item.path() + ": " + e.getMessage());
+                }
+                progress.update(++done);
+            }
+        }
+        if (format == Format.npy) writeNpy(vectors, embedded);
+        return failures == 0 ? 0 : 1;
+    }
+
+    private PrintStream open() throws IOException {
+        if (output == null) return new PrintStream(new BufferedOutputStream(System.out), false, StandardCharsets.UTF_8) {
+            @Override
+            public void close() {
+                flush(); // standard output stays open
+            }
+        };
+        return new PrintStream(new BufferedOutputStream(Files.newOutputStream(output)), false, StandardCharsets.UTF_8);
+    }
+
+    private void writeNpy(List<float[]> vectors, List<Path> embedded) throws IOException {
+        int c = vectors.isEmpty() ? 0 : vectors.get(0).length;
+        float[] all = new float[vectors.size() * c];
+        for (int i = 0; i < vectors.size(); i++) System.arraycopy(vectors.get(i), 0, all, i * c, c);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(output))) {
+            Npy.write(out, all, vectors.size(), c);
+        }
+        Path index = Path.of(output + ".txt");
+        Files.write(index, embedded.stream().map(Path::toString).toList(), StandardCharsets.UTF_8);
+        System.err.println("wrote " + vectors.size() + " embeddings of " + c + " values to " + output + " (rows in the order of " + index + ")");
+    }
+}

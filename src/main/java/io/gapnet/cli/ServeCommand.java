@@ -1,0 +1,63 @@
+package io.gapnet.cli;
+
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.Backends;
+import io.gapnet.runtime.Session;
+import io.gapnet.serving.Server;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a model over HTTP on 127.0.0.1: POST /classify and POST /embed (image bytes in, JSON out),",
+            "GET /health, GET /metrics. Requests from many clients are batched dynamically."})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "resnet18 ... resnet152, or an .onnx file (default: ${DEFAULT-VALUE})")
+    String model = Models.DEFAULT;
+
+    @Option(names = "--backend", description = "backend (default: ${DEFAULT-VALUE})")
+    String backend = "cpu";
+
+    @Option(names = "--port", description = "port (default: ${DEFAULT-VALUE}; 0 picks a free one)")
+    int port = 8080;
+
+    @Option(names = "--labels", description = "labels file")
+    Path labels;
+
+    @Option(names = "--top", description = "classes per answer (default: ${DEFAULT-VALUE})")
+    int top = 5;
+
+    @Option(names = "--max-batch", description = "most images per batch (default: ${DEFAULT-VALUE})")
+    int maxBatch = 16;
+
+    @Option(names = "--max-delay-ms", description = "longest a request waits for a batch to fill (default: ${DEFAULT-VALUE})")
+    int maxDelayMs = 5;
+
+    @Option(names = "--parallel-batches", description = "batches run at once (default: ${DEFAULT-VALUE})")
+    int parallel = 2;
+
+    @Option(names = "--max-request-bytes", description = "largest request body (default: ${DEFAULT-VALUE})")
+    long maxRequestBytes = 20L << 20;
+
+    @Mixin
+    PreprocessOptions pre = new PreprocessOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        Labels names = labels == null ? Labels.none() : Labels.read(labels);
+        try (Backend b = Backends.open(backend); Session s = Session.open(Models.load(model, 1000), b);
+             Server server = new Server(s, new Server.Config(port, maxBatch, Duration.ofMillis(maxDelayMs), parallel,
+                     maxRequestBytes, top, pre.build(), names::name))) {
+            System.out.println("gapnet: serving " + s.graph().name() + " on " + b.name() + " at http://127.0.0.1:" + server.port()
+                    + " (POST /classify, POST /embed, GET /health, GET /metrics); Ctrl-C stops");
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            stop.await();
+        }
+        return 0;
+    }
+}

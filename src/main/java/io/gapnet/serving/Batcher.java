@@ -1,0 +1,185 @@
+package io.gapnet.serving;
+
+import io.gapnet.ClosedException;
+import io.gapnet.ShapeException;
+import io.gapnet.runtime.Session;
+import io.gapnet.tensor.Tensor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Dynamic batching for a shared {@link Session}: requests from many threads are coalesced into one batched
+ * inference, up to {@code maxBatch} images or until {@code maxDelay} has passed since the first request of
+ * the batch; each caller gets its own rows of the outputs. Only requests of the same image shape share a
+ * batch. Up to {@code parallelism} batches run at once (the Session runs them on separate execution contexts).
+ *
+ * <pre>{@code
+ * try (Batcher batcher = new Batcher(session, List.of(), 16, Duration.ofMillis(5), 2)) {
+ *     Map<String, Tensor> out = batcher.submit(image).join();   // image: [1, 3, 224, 224]
+ * }
+ * }</pre>
+ */
+public final class Batcher implements AutoCloseable {
+    private record Request(Tensor input, CompletableFuture<Map<String, Tensor>> result) {}
+
+    private final Session session;
+    private final List<String> extraOutputs;
+    private final int maxBatch;
+    private final long maxDelayNanos;
+    private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final ExecutorService workers;
+    private final Thread dispatcher;
+    private final AtomicLongArray batchSizes;
+    private volatile boolean closed;
+
+    /**
+     * @param extraOutputs intermediate values to return besides the graph outputs (such as the embedding)
+     * @param maxBatch most images in one batch
+     * @param maxDelay longest a request waits for others to join its batch
+     * @param parallelism most batches running at once
+     */
+    public Batcher(Session session, List<String> extraOutputs, int maxBatch, Duration maxDelay, int parallelism) {
+        if (maxBatch < 1 || parallelism < 1) throw new IllegalArgumentException("maxBatch and parallelism must be positive");
+        this.session = session;
+        this.extraOutputs = List.copyOf(extraOutputs);
+        this.maxBatch = maxBatch;
+        this.maxDelayNanos = maxDelay.toNanos();
+        this.batchSizes = new AtomicLongArray(maxBatch + 1);
+        this.workers = Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "gapnet-batch");
+            t.setDaemon(true);
+            return t;
+        });
+        this.dispatcher = new Thread(this::dispatch, "gapnet-batcher");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+    }
+
+    /** Queues one request: a tensor whose first dimension is the batch (usually 1). */
+    public CompletableFuture<Map<String, Tensor>> submit(Tensor input) {
+        if (closed) throw new ClosedException("Batcher");
+        if (input.rank() == 0 || input.dim(0) < 1 || input.dim(0) > maxBatch) {
+            throw new ShapeException("a batched request needs a leading batch dimension of 1 to " + maxBatch
+                    + " but has shape " + Arrays.toString(input.shape()));
+        }
+        CompletableFuture<Map<String, Tensor>> f = new CompletableFuture<>();
+        queue.add(new Request(input, f));
+        return f;
+    }
+
+    /** How many batches of each size (index 1 to maxBatch) have run. */
+    public long[] batchSizeCounts() {
+        long[] r = new long[batchSizes.length()];
+        for (int i = 0; i < r.length; i++) r[i] = batchSizes.get(i);
+        return r;
+    }
+
+    private void dispatch() {
+        List<Request> pending = new ArrayList<>();
+        while (!closed || !queue.isEmpty() || !pending.isEmpty()) {
+            try {
+                if (pending.isEmpty()) {
+                    Request first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) continue;
+                    pending.add(first);
+                }
+                int[] shape = pending.get(0).input().shape();
+                long deadline = System.nanoTime() + maxDelayNanos;
+                List<Request> batch = new ArrayList<>();
+                List<Request> others = new ArrayList<>();
+                int images = 0;
+                for (Request r : pending) {
+                    if (sameImage(shape, r.input().shape()) && images + r.input().dim(0) <= maxBatch) {
+                        batch.add(r);
+                        images += r.input().dim(0);
+                    } else {
+                        others.add(r);
+                    }
+                }
+                while (images < maxBatch) {
+                    long wait = deadline - System.nanoTime();
+                    Request r = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (r == null) break;
+                    if (sameImage(shape, r.input().shape()) && images + r.input().dim(0) <= maxBatch) {
+                        batch.add(r);
+                        images += r.input().dim(0);
+                    } else {
+                        others.add(r);
+                    }
+                }
+                pending = others;
+                int total = images;
+                workers.execute(() -> run(batch, total));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    private static boolean sameImage(int[] a, int[] b) {
+        return a.length == b.length && Arrays.equals(Arrays.copyOfRange(a, 1, a.length), Arrays.copyOfRange(b, 1, b.length));
+    }
+
+    private void run(List<Request> batch, int total) {
+        try {
+            Tensor first = batch.get(0).input();
+            int per = first.numel() / first.dim(0);
+            float[] data = new float[total * per];
+            int at = 0;
+            for (Request r : batch) {
+                System.arraycopy(r.input().floats(), 0, data, at, r.input().numel());
+                at += r.input().numel();
+            }
+            int[] shape = first.shape();
+            shape[0] = total;
+            Map<String, Tensor> out = session.run(Map.of(session.singleInputName(), Tensor.of(data, shape)), extraOutputs, null);
+            batchSizes.incrementAndGet(total);
+            int row = 0;
+            for (Request r : batch) {
+                int n = r.input().dim(0);
+                Map<String, Tensor> mine = new LinkedHashMap<>();
+                for (Map.Entry<String, Tensor> e : out.entrySet()) mine.put(e.getKey(), rows(e.getValue(), row, n, total));
+                r.result().complete(mine);
+                row += n;
+            }
+        } catch (RuntimeException e) {
+            for (Request r : batch) r.result().completeExceptionally(e);
+        }
+    }
+
+    /** Rows [from, from + n) of a batch-major tensor (or the whole tensor when it is not per image). */
+    static Tensor rows(Tensor t, int from, int n, int total) {
+        if (t.rank() == 0 || t.dim(0) != total) return t;
+        int per = t.numel() / total;
+        int[] shape = t.shape();
+        shape[0] = n;
+        if (t.dtype() == io.gapnet.tensor.DType.INT64) {
+            return Tensor.ofLongs(Arrays.copyOfRange(t.longs(), from * per, (from + n) * per), shape);
+        }
+        return Tensor.of(Arrays.copyOfRange(t.floats(), from * per, (from + n) * per), shape).asType(t.dtype());
+    }
+
+    /** Stops accepting requests, runs those already queued, and waits for them. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            dispatcher.join();
+            workers.shutdown();
+            workers.awaitTermination(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
