@@ -107,6 +107,23 @@ class HostileImageTest {
     }
 
     @Test
+    void progressiveJpegDecodes() throws IOException {
+        BufferedImage img = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 30; y++) for (int x = 0; x < 40; x++) img.setRGB(x, y, x < 20 ? 0xff0000 : 0x0000ff);
+        javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriteParam p = w.getDefaultWriteParam();
+        p.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            w.setOutput(ios);
+            w.write(null, new javax.imageio.IIOImage(img, null, null), p);
+        }
+        Images.Planes planes = Images.decode(new ByteArrayInputStream(out.toByteArray()), "progressive.jpg");
+        assertTrue(planes.width() == 40 && planes.height() == 30);
+        assertTrue(planes.data()[0][5 * 40 + 5] > 200 && planes.data()[2][5 * 40 + 35] > 200, "red left, blue right");
+    }
+
+    @Test
     void zeroSizedImage() throws IOException {
         InvalidImageException e = refused(pngDeclaring(0, 10));
         assertTrue(e.getMessage().contains("hostile"), e.getMessage());
