@@ -120,8 +120,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y) {
-        long out = 1;
-        for (int i = 0; i < shape.length; i++) out *= shape[i] + begin[i] + end[i];
+        int out = Shapes.numel(io.gapnet.backend.KernelGeometry.padded(shape, begin, end));
         MovementRef.pad(shape, begin, end, mode, value, f(x, Shapes.numel(shape), "pad input"), f(y, out, "pad output"));
     }
 

@@ -1,8 +1,7 @@
 package io.gapnet.backend.cpu;
 
 import io.gapnet.backend.GemmDesc;
-import io.gapnet.tensor.IndexMaps;
-import io.gapnet.tensor.Shapes;
+import io.gapnet.backend.KernelGeometry;
 import java.util.stream.IntStream;
 
 /** Reference dense ops: Gemm and numpy-style MatMul, with double-precision dot products. */
@@ -30,32 +29,14 @@ final class DenseRef {
     }
 
     static void matmul(int[] aShape, float[] a, int[] bShape, float[] b, int[] yShape, float[] y) {
-        int r = yShape.length;
-        int m = yShape[r - 2], n = yShape[r - 1], k = aShape[aShape.length - 1];
-        int[] batchShape = java.util.Arrays.copyOf(yShape, r - 2);
-        int[] aBatch = java.util.Arrays.copyOf(aShape, aShape.length - 2);
-        int[] bBatch = java.util.Arrays.copyOf(bShape, bShape.length - 2);
-        int[] as = Shapes.broadcastStrides(aBatch, batchShape);
-        int[] bs = Shapes.broadcastStrides(bBatch, batchShape);
-        int batches = Shapes.numel(batchShape);
-        int[] idx = new int[batchShape.length];
-        for (int t = 0; t < batches; t++) {
-            int aOff = 0, bOff = 0;
-            for (int i = 0; i < idx.length; i++) {
-                aOff += idx[i] * as[i];
-                bOff += idx[i] * bs[i];
-            }
-            aOff *= m * k;
-            bOff *= k * n;
-            int yOff = t * m * n;
+        KernelGeometry.matmulSlices(aShape, bShape, yShape, (m, n, k, aOff, bOff, yOff) -> {
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double dot = 0;
-                    for (int p = 0; p < k; p++) dot += (double) a[aOff + i * k + p] * b[bOff + p * n + j];
-                    y[yOff + i * n + j] = (float) dot;
+                    for (int p = 0; p < k; p++) dot += (double) a[(int) aOff + i * k + p] * b[(int) bOff + p * n + j];
+                    y[(int) yOff + i * n + j] = (float) dot;
                 }
             }
-            IndexMaps.increment(idx, batchShape);
-        }
+        });
     }
 }

@@ -6,13 +6,12 @@ import io.gapnet.backend.BinaryOp;
 import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.DeviceBuffer;
 import io.gapnet.backend.GemmDesc;
+import io.gapnet.backend.KernelGeometry;
 import io.gapnet.backend.Kernels;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
-import io.gapnet.tensor.IndexMaps;
 import io.gapnet.tensor.Shapes;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import jcuda.Pointer;
 import jcuda.Sizeof;
@@ -242,30 +241,15 @@ final class CudaKernels implements Kernels {
     public void matmul(int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
         CUdeviceptr ap = ptr(a, Shapes.numel(aShape), "matmul A"), bp = ptr(b, Shapes.numel(bShape), "matmul B");
         CUdeviceptr yp = ptr(y, Shapes.numel(yShape), "matmul output");
-        int r = yShape.length;
-        int m = yShape[r - 2], n = yShape[r - 1], k = aShape[aShape.length - 1];
-        int[] batch = Arrays.copyOf(yShape, r - 2);
-        int[] as = Shapes.broadcastStrides(Arrays.copyOf(aShape, aShape.length - 2), batch);
-        int[] bs = Shapes.broadcastStrides(Arrays.copyOf(bShape, bShape.length - 2), batch);
-        int[] idx = new int[batch.length];
         cublasHandle blas = queue.blas();
-        for (int t = 0; t < Shapes.numel(batch); t++) {
-            long aOff = 0, bOff = 0;
-            for (int i = 0; i < idx.length; i++) {
-                aOff += (long) idx[i] * as[i];
-                bOff += (long) idx[i] * bs[i];
-            }
-            aOff *= (long) m * k;
-            bOff *= (long) k * n;
-            long yOff = (long) t * m * n;
+        KernelGeometry.matmulSlices(aShape, bShape, yShape, (m, n, k, aOff, bOff, yOff) -> {
             if (blas != null) {
                 sgemm(blas, false, false, n, m, k, 1f, bp.withByteOffset(bOff * Sizeof.FLOAT), n,
                         ap.withByteOffset(aOff * Sizeof.FLOAT), k, 0f, yp.withByteOffset(yOff * Sizeof.FLOAT), n);
             } else {
                 gemmKernel(m, n, k, ap, aOff, k, 1, bp, bOff, n, 1, 1f, 0f, ap, false, 1, 1, yp, yOff, Activation.NONE);
             }
-            IndexMaps.increment(idx, batch);
-        }
+        });
     }
 
     @Override
@@ -278,37 +262,22 @@ final class CudaKernels implements Kernels {
     @Override
     public void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y) {
         int count = Shapes.numel(shape);
-        int[] in = Shapes.strides(shape);
-        int[] out = new int[shape.length], src = new int[shape.length];
-        for (int i = 0; i < shape.length; i++) {
-            out[i] = shape[perm[i]];
-            src[i] = in[perm[i]];
-        }
+        KernelGeometry.Transposed t = KernelGeometry.transpose(shape, perm);
         new Launch("movement", "transpose_f32").p(ptr(x, count, "transpose input")).p(ptr(y, count, "transpose output"))
-                .i(count).dims(out, 1).dims(src, 0).run1d(count);
+                .i(count).dims(t.shape(), 1).dims(t.srcStrides(), 0).run1d(count);
     }
 
     @Override
     public void concat(int axis, int[][] shapes, DeviceBuffer[] xs, int[] yShape, DeviceBuffer y) {
         CUdeviceptr yp = ptr(y, Shapes.numel(yShape), "concat output");
-        int inner = Shapes.prod(yShape, axis + 1, yShape.length);
-        int outBlock = yShape[axis] * inner;
-        int offset = 0;
-        for (int t = 0; t < xs.length; t++) {
-            int count = Shapes.numel(shapes[t]);
-            int block = shapes[t][axis] * inner;
-            if (count > 0) {
+        KernelGeometry.concatParts(axis, shapes, yShape, (t, count, block, outBlock, offset) ->
                 new Launch("movement", "concat_part_f32").p(ptr(xs[t], count, "concat input " + t)).p(yp)
-                        .i(count).i(block).i(outBlock).i(offset).run1d(count);
-            }
-            offset += block;
-        }
+                        .i(count).i(block).i(outBlock).i(offset).run1d(count));
     }
 
     @Override
     public void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y) {
-        int[] out = new int[shape.length];
-        for (int i = 0; i < shape.length; i++) out[i] = shape[i] + begin[i] + end[i];
+        int[] out = KernelGeometry.padded(shape, begin, end);
         int count = Shapes.numel(out);
         new Launch("movement", "pad_f32").p(ptr(x, Shapes.numel(shape), "pad input")).p(ptr(y, count, "pad output"))
                 .i(count).dims(out, 1).dims(shape, 1).dims(begin, 0).dims(Shapes.strides(shape), 0).i(mode.ordinal()).f(value)

@@ -13,6 +13,7 @@ import io.gapnet.backend.BinaryOp;
 import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.DeviceBuffer;
 import io.gapnet.backend.GemmDesc;
+import io.gapnet.backend.KernelGeometry;
 import io.gapnet.backend.Kernels;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
@@ -227,22 +228,9 @@ final class ClKernels implements Kernels {
     public void matmul(int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
         long am = mem(a, Shapes.numel(aShape), "matmul A"), bm = mem(b, Shapes.numel(bShape), "matmul B");
         long ym = mem(y, Shapes.numel(yShape), "matmul output");
-        int r = yShape.length;
-        int m = yShape[r - 2], n = yShape[r - 1], k = aShape[aShape.length - 1];
-        int[] batch = java.util.Arrays.copyOf(yShape, r - 2);
-        int[] as = Shapes.broadcastStrides(java.util.Arrays.copyOf(aShape, aShape.length - 2), batch);
-        int[] bs = Shapes.broadcastStrides(java.util.Arrays.copyOf(bShape, bShape.length - 2), batch);
-        int[] idx = new int[batch.length];
-        for (int t = 0; t < Shapes.numel(batch); t++) {
-            int aOff = 0, bOff = 0;
-            for (int i = 0; i < idx.length; i++) {
-                aOff += idx[i] * as[i];
-                bOff += idx[i] * bs[i];
-            }
-            gemmLaunch(m, n, k, am, aOff * m * k, k, 1, bm, bOff * k * n, n, 1, 1f, 0f, am, false, 1, 1, ym, t * m * n,
-                    Activation.NONE);
-            io.gapnet.tensor.IndexMaps.increment(idx, batch);
-        }
+        KernelGeometry.matmulSlices(aShape, bShape, yShape, (m, n, k, aOff, bOff, yOff) ->
+                gemmLaunch(m, n, k, am, Math.toIntExact(aOff), k, 1, bm, Math.toIntExact(bOff), n, 1, 1f, 0f, am, false, 1, 1,
+                        ym, Math.toIntExact(yOff), Activation.NONE));
     }
 
     @Override
@@ -255,37 +243,22 @@ final class ClKernels implements Kernels {
     @Override
     public void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y) {
         int count = Shapes.numel(shape);
-        int[] in = Shapes.strides(shape);
-        int[] out = new int[shape.length], src = new int[shape.length];
-        for (int i = 0; i < shape.length; i++) {
-            out[i] = shape[perm[i]];
-            src[i] = in[perm[i]];
-        }
+        KernelGeometry.Transposed t = KernelGeometry.transpose(shape, perm);
         new Launch("movement.cl", "transpose_f32").mem(mem(x, count, "transpose input")).mem(mem(y, count, "transpose output"))
-                .i(count).i8(out, 1).i8(src, 0).run(count);
+                .i(count).i8(t.shape(), 1).i8(t.srcStrides(), 0).run(count);
     }
 
     @Override
     public void concat(int axis, int[][] shapes, DeviceBuffer[] xs, int[] yShape, DeviceBuffer y) {
         long ym = mem(y, Shapes.numel(yShape), "concat output");
-        int inner = Shapes.prod(yShape, axis + 1, yShape.length);
-        int outBlock = yShape[axis] * inner;
-        int offset = 0;
-        for (int t = 0; t < xs.length; t++) {
-            int count = Shapes.numel(shapes[t]);
-            int block = shapes[t][axis] * inner;
-            if (count > 0) {
+        KernelGeometry.concatParts(axis, shapes, yShape, (t, count, block, outBlock, offset) ->
                 new Launch("movement.cl", "concat_part_f32").mem(mem(xs[t], count, "concat input " + t)).mem(ym)
-                        .i(count).i(block).i(outBlock).i(offset).run(count);
-            }
-            offset += block;
-        }
+                        .i(count).i(block).i(outBlock).i(offset).run(count));
     }
 
     @Override
     public void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y) {
-        int[] out = new int[shape.length];
-        for (int i = 0; i < shape.length; i++) out[i] = shape[i] + begin[i] + end[i];
+        int[] out = KernelGeometry.padded(shape, begin, end);
         int count = Shapes.numel(out);
         new Launch("movement.cl", "pad_f32").mem(mem(x, Shapes.numel(shape), "pad input")).mem(mem(y, count, "pad output"))
                 .i(count).i8(out, 1).i8(shape, 1).i8(begin, 0).i8(Shapes.strides(shape), 0).i(mode.ordinal()).f(value).run(count);
