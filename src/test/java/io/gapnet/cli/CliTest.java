@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gapnet.TestData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,26 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
-    record Result(int code, String out, String err) {}
-
-    static synchronized Result cli(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.execute(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRunner.Result cli(String... args) {
+        return CliRunner.run(args);
     }
 
     @Test
     void testOnnxPrintsOneLinePerSetAndASummary() {
         Path node = TestData.require("onnx-node");
-        Result r = cli("test-onnx", node.resolve("test_relu").toString(), node.resolve("test_gemm_alpha").toString());
+        CliRunner.Result r = cli("test-onnx", node.resolve("test_relu").toString(), node.resolve("test_gemm_alpha").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(3, lines.length, r.out());
@@ -50,7 +35,7 @@ class CliTest {
         Files.copy(src.resolve("test_data_set_0/input_0.pb"), dst.resolve("test_data_set_0/input_0.pb"));
         // the input is not the output of Relu (it has negative values), so this reference is wrong
         Files.copy(src.resolve("test_data_set_0/input_0.pb"), dst.resolve("test_data_set_0/output_0.pb"), StandardCopyOption.REPLACE_EXISTING);
-        Result r = cli("test-onnx", dst.toString());
+        CliRunner.Result r = cli("test-onnx", dst.toString());
         assertEquals(1, r.code());
         assertTrue(r.out().contains("FAIL test_relu_wrong/test_data_set_0"), r.out());
         assertTrue(r.out().strip().endsWith("0 passed, 1 failed"), r.out());
@@ -60,7 +45,7 @@ class CliTest {
     void classifyMnistEight() {
         Path model = TestData.require("models/mnist-8/model.onnx");
         Path image = TestData.require("images/mnist_digit8.png");
-        Result r = cli("classify", "--model", model.toString(), "--grayscale", "--pixel-range", "255", "--mean", "0",
+        CliRunner.Result r = cli("classify", "--model", model.toString(), "--grayscale", "--pixel-range", "255", "--mean", "0",
                 "--std", "1", "--resize", "28", "--crop", "28", "--top", "1", "--json", image.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"top\":[{\"index\":8,\"label\":\"8\""), r.out());
@@ -70,7 +55,7 @@ class CliTest {
     void classifyWithImagenetLabelsFile(@TempDir Path dir) throws Exception {
         Path labels = TestData.require("labels/imagenet-synsets.txt");
         Path image = TestData.require("images/mnist_digit8.png");
-        Result r = cli("classify", "--model", "resnet18", "--labels", labels.toString(), "--resize", "40", "--crop", "32",
+        CliRunner.Result r = cli("classify", "--model", "resnet18", "--labels", labels.toString(), "--resize", "40", "--crop", "32",
                 "--top", "2", image.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(class "), r.out());
@@ -79,7 +64,7 @@ class CliTest {
 
     @Test
     void infoReportsParametersMacsAndMemory() {
-        Result r = cli("info", "--model", "resnet50");
+        CliRunner.Result r = cli("info", "--model", "resnet50");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("parameters: 25,610,152"), r.out());
         assertTrue(r.out().contains("4.09 GMACs"), r.out());
@@ -88,7 +73,7 @@ class CliTest {
 
     @Test
     void devicesListsEveryBackend() {
-        Result r = cli("devices");
+        CliRunner.Result r = cli("devices");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("cpu: available"), r.out());
         assertTrue(r.out().contains("opencl:"), r.out());
@@ -97,7 +82,7 @@ class CliTest {
 
     @Test
     void benchPrintsItsTable() {
-        Result r = cli("bench", "--size", "32,32", "--iters", "2", "--batch", "2");
+        CliRunner.Result r = cli("bench", "--size", "32,32", "--iters", "2", "--batch", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("images/s"), r.out());
         assertTrue(r.out().contains("cpu "), r.out());
@@ -107,7 +92,7 @@ class CliTest {
     void badModelIsAnErrorWithExitCodeTwo(@TempDir Path dir) throws Exception {
         Path junk = dir.resolve("junk.onnx");
         Files.write(junk, new byte[] {1, 2, 3, 4, 5});
-        Result r = cli("info", "--model", junk.toString());
+        CliRunner.Result r = cli("info", "--model", junk.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("gapnet: junk.onnx"), r.err());
     }

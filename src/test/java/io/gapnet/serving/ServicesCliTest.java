@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gapnet.TestData;
-import io.gapnet.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import io.gapnet.cli.CliRunner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,19 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** classify, embed, explain and bench --profile as a user runs them. */
 class ServicesCliTest {
-    record Result(int code, String out, String err) {}
-
-    static synchronized Result cli(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Result(Main.execute(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRunner.Result cli(String... args) {
+        return CliRunner.run(args);
     }
 
     static final String[] MNIST = {"--grayscale", "--pixel-range", "255", "--mean", "0", "--std", "1", "--resize", "28", "--crop", "28"};
@@ -50,7 +37,7 @@ class ServicesCliTest {
         String[] a = args("classify", "--model", model.toString(), "--format", "csv", "--top", "1");
         String[] full = java.util.Arrays.copyOf(a, a.length + 1);
         full[a.length] = dir.toString();
-        Result r = cli(full);
+        CliRunner.Result r = cli(full);
         assertEquals(1, r.code(), "one image is broken");
         String[] lines = r.out().strip().split("\n");
         assertEquals("image,rank,index,label,probability", lines[0]);
@@ -64,7 +51,7 @@ class ServicesCliTest {
     void multiLabelListsEveryClassAboveTheThreshold() {
         Path model = TestData.require("models/mnist-8/model.onnx");
         Path eight = TestData.require("images/mnist_digit8.png");
-        Result r = cli(args("classify", "--model", model.toString(), "--multi-label", "--threshold", "0.999", "--format", "jsonl",
+        CliRunner.Result r = cli(args("classify", "--model", model.toString(), "--multi-label", "--threshold", "0.999", "--format", "jsonl",
                 eight.toString()));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"labels\":[") && r.out().contains("\"index\":8"), r.out());
@@ -73,12 +60,12 @@ class ServicesCliTest {
     @Test
     void embedWritesJsonLinesAndNpy(@TempDir Path dir) throws Exception {
         Path eight = TestData.require("images/mnist_digit8.png");
-        Result j = cli("embed", "--model", "resnet18", "--resize", "40", "--crop", "32", eight.toString());
+        CliRunner.Result j = cli("embed", "--model", "resnet18", "--resize", "40", "--crop", "32", eight.toString());
         assertEquals(0, j.code(), j.err());
         assertTrue(j.out().startsWith("{\"image\":"), j.out());
         assertEquals(512, j.out().substring(j.out().indexOf('[')).split(",").length);
         Path npy = dir.resolve("e.npy");
-        Result n = cli("embed", "--model", "resnet18", "--resize", "40", "--crop", "32", "--format", "npy", "-o", npy.toString(),
+        CliRunner.Result n = cli("embed", "--model", "resnet18", "--resize", "40", "--crop", "32", "--format", "npy", "-o", npy.toString(),
                 eight.toString(), eight.toString());
         assertEquals(0, n.code(), n.err());
         byte[] b = Files.readAllBytes(npy);
@@ -91,7 +78,7 @@ class ServicesCliTest {
     void explainWritesAHeatmapPng(@TempDir Path dir) throws Exception {
         Path eight = TestData.require("images/mnist_digit8.png");
         Path png = dir.resolve("cam.png");
-        Result r = cli("explain", "--model", "resnet18", "--resize", "64", "--crop", "64", "--class", "3", "-o", png.toString(),
+        CliRunner.Result r = cli("explain", "--model", "resnet18", "--resize", "64", "--crop", "64", "--class", "3", "-o", png.toString(),
                 eight.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("class 3"), r.out());
@@ -100,7 +87,7 @@ class ServicesCliTest {
 
     @Test
     void benchProfilePrintsAPerLayerTable() {
-        Result r = cli("bench", "--size", "32,32", "--iters", "1", "--profile");
+        CliRunner.Result r = cli("bench", "--size", "32,32", "--iters", "1", "--profile");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("per-layer profile on cpu"), r.out());
         assertTrue(r.out().contains("GFLOP/s"), r.out());
