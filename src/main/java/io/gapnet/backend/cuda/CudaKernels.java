@@ -50,6 +50,7 @@ final class CudaKernels implements Kernels {
 
         Launch(String file, String name) {
             this.name = name;
+            queue.stream(); // makes the context current on this thread before the module loads
             this.function = backend.function(file, name);
         }
 

@@ -61,13 +61,13 @@ final class CudaQueue implements Queue {
     CUdeviceptr indices(int[] values) {
         CUdeviceptr p = indexBuffers.get(values);
         if (p != null) return p;
-        CUstream s = stream();
+        stream();
         p = new CUdeviceptr();
         CuCheck.check(JCudaDriver.cuMemAlloc(p, Math.max(1, values.length) * (long) Sizeof.INT), "cuMemAlloc (gather indices)");
         if (values.length > 0) {
-            CuCheck.check(JCudaDriver.cuMemcpyHtoDAsync(p, Pointer.to(values), values.length * (long) Sizeof.INT, s),
-                    "cuMemcpyHtoDAsync (gather indices)");
-            CuCheck.check(JCudaDriver.cuStreamSynchronize(s), "cuStreamSynchronize");
+            // a synchronous copy: an asynchronous one may not read from a Java array, which the GC can move
+            CuCheck.check(JCudaDriver.cuMemcpyHtoD(p, Pointer.to(values), values.length * (long) Sizeof.INT),
+                    "cuMemcpyHtoD (gather indices)");
         }
         indexBuffers.put(values, p);
         return p;
