@@ -13,7 +13,7 @@ import java.util.ServiceLoader;
  */
 public final class Backends {
     /** The backends gapnet knows of, in preference order for display. */
-    public static final List<String> KNOWN = List.of("cpu", "opencl", "cuda");
+    public static final List<String> KNOWN = List.of("cpu", "cpu-ref", "opencl", "cuda");
 
     /** One backend's status. */
     public record Entry(String name, boolean available, String reason, List<DeviceInfo> devices) {}

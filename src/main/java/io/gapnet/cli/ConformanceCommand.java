@@ -24,7 +24,7 @@ final class ConformanceCommand implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         if (backend.equals("all")) {
             names.addAll(Backends.available());
-            names.remove("cpu");
+            names.remove("cpu-ref");
         } else {
             names.add(backend);
         }

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which backends the suites run on. Every available backend other than the CPU reference is tested; a
+ * Which backends the suites run on. Every available backend other than the CPU reference (cpu-ref) is tested; a
  * missing backend is a visible skip, unless {@code -Dgapnet.require=opencl,cuda} (or the environment variable
  * GAPNET_REQUIRE) names it: then it fails.
  */
@@ -34,7 +34,7 @@ public final class Require {
             }
         }
         List<String> out = new ArrayList<>(available);
-        out.remove("cpu");
+        out.remove("cpu-ref");
         return out;
     }
 
@@ -45,7 +45,7 @@ public final class Require {
     public static java.util.stream.Stream<org.junit.jupiter.api.DynamicTest> perBackend(
             String what, java.util.function.Consumer<io.gapnet.backend.Backend> body) {
         List<String> names = new ArrayList<>(acceleratedBackends());
-        names.add(0, "cpu");
+        names.add(0, "cpu-ref");
         return java.util.stream.Stream.concat(names.stream().map(n -> org.junit.jupiter.api.DynamicTest.dynamicTest(n + ": " + what, () -> {
             try (io.gapnet.backend.Backend b = Backends.open(n)) {
                 body.accept(b);
@@ -60,7 +60,7 @@ public final class Require {
     public static List<org.junit.jupiter.api.DynamicTest> skipsForUnavailable(String what) {
         List<org.junit.jupiter.api.DynamicTest> out = new ArrayList<>();
         for (Backends.Entry e : Backends.list()) {
-            if (e.available() || e.name().equals("cpu")) continue;
+            if (e.available() || e.name().startsWith("cpu")) continue;
             out.add(org.junit.jupiter.api.DynamicTest.dynamicTest(e.name() + ": " + what, () ->
                     assumeTrue(false, "SKIPPED: " + e.name() + " is unavailable here: " + e.reason())));
         }

@@ -12,28 +12,48 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The CPU reference backend: Java heap arrays as device memory and the naive reference kernels
- * ({@link CpuKernels}). It is the specification every other backend is checked against.
+ * The CPU backends: Java heap arrays as device memory. {@code new CpuBackend()} is the reference
+ * ({@code cpu-ref}): naive kernels ({@link CpuKernels}), the specification every other backend is checked
+ * against. {@link #fast()} is {@code cpu}: convolutions and dense layers through a packed SGEMM
+ * ({@link FastCpuKernels}), checked against the reference like any accelerated backend.
  */
 public final class CpuBackend implements Backend {
     private final AtomicLong liveCount = new AtomicLong();
     private final AtomicLong liveBytes = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final CpuKernels kernels = new CpuKernels(this);
+    private final boolean fast;
+    private final io.gapnet.backend.Kernels kernels;
+
+    /** The reference backend, {@code cpu-ref}. */
+    public CpuBackend() {
+        this(false);
+    }
+
+    private CpuBackend(boolean fast) {
+        this.fast = fast;
+        CpuKernels ref = new CpuKernels(this);
+        this.kernels = fast ? new FastCpuKernels(this, ref) : ref;
+    }
+
+    /** The fast CPU backend, {@code cpu}. */
+    public static CpuBackend fast() {
+        return new CpuBackend(true);
+    }
 
     @Override
     public String name() {
-        return "cpu";
+        return fast ? "cpu" : "cpu-ref";
     }
 
     @Override
     public DeviceInfo device() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put("kind", "reference (naive loops, the specification)");
+        d.put("kind", fast ? "fast path (packed SGEMM for convolutions and dense layers)" : "reference (naive loops, the specification)");
+        if (fast) d.put("GEMM", io.gapnet.backend.cpu.fast.Sgemm.describe());
         d.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         d.put("max heap", (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
         d.put("java", System.getProperty("java.version"));
-        return new DeviceInfo("cpu", "cpu", System.getProperty("os.arch") + " CPU", d);
+        return new DeviceInfo(name(), name(), System.getProperty("os.arch") + " CPU", d);
     }
 
     @Override
@@ -77,7 +97,7 @@ public final class CpuBackend implements Backend {
     }
 
     private void checkOpen() {
-        if (closed.get()) throw new ClosedException("backend cpu");
+        if (closed.get()) throw new ClosedException("backend " + name());
     }
 
     @Override
@@ -87,6 +107,6 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String toString() {
-        return "cpu";
+        return name();
     }
 }

@@ -5,7 +5,7 @@ import io.gapnet.backend.BackendProvider;
 import io.gapnet.backend.DeviceInfo;
 import java.util.List;
 
-/** Registers the CPU reference backend; it is always available. */
+/** Registers the fast CPU backend, {@code cpu}; it is always available. */
 public final class CpuProvider implements BackendProvider {
     @Override
     public String name() {
@@ -14,11 +14,29 @@ public final class CpuProvider implements BackendProvider {
 
     @Override
     public List<DeviceInfo> devices() {
-        return List.of(new CpuBackend().device());
+        return List.of(CpuBackend.fast().device());
     }
 
     @Override
     public Backend open(int index) {
-        return new CpuBackend();
+        return CpuBackend.fast();
+    }
+
+    /** Registers the CPU reference backend, {@code cpu-ref}: the specification. */
+    public static final class Reference implements BackendProvider {
+        @Override
+        public String name() {
+            return "cpu-ref";
+        }
+
+        @Override
+        public List<DeviceInfo> devices() {
+            return List.of(new CpuBackend().device());
+        }
+
+        @Override
+        public Backend open(int index) {
+            return new CpuBackend();
+        }
     }
 }

@@ -8,9 +8,9 @@ import io.gapnet.backend.Queue;
 /** CPU work runs synchronously on the calling thread, so this queue only copies and hands out the kernels. */
 final class CpuQueue implements Queue {
     private final CpuBackend backend;
-    private final CpuKernels kernels;
+    private final Kernels kernels;
 
-    CpuQueue(CpuBackend backend, CpuKernels kernels) {
+    CpuQueue(CpuBackend backend, Kernels kernels) {
         this.backend = backend;
         this.kernels = kernels;
     }

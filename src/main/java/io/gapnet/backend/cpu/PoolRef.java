@@ -88,7 +88,7 @@ final class PoolRef {
             }
         }
         if (count == 0) throw new ShapeException("ReduceMean over an empty extent (shape " + java.util.Arrays.toString(shape) + ")");
-        double[] sums = new double[y.length];
+        double[] sums = new double[acc]; // the kept dims' element count: y may be a larger buffer
         int[] idx = new int[rank];
         for (float v : x) {
             int o = 0;
@@ -96,7 +96,7 @@ final class PoolRef {
             sums[o] += v;
             io.gapnet.tensor.IndexMaps.increment(idx, shape);
         }
-        for (int i = 0; i < y.length; i++) y[i] = (float) (sums[i] / count);
+        for (int i = 0; i < sums.length; i++) y[i] = (float) (sums[i] / count);
     }
 
     private static void requireSpatial(int spatial, String op) {

@@ -1,0 +1,85 @@
+package io.gapnet.backend.cpu;
+
+import io.gapnet.backend.Activation;
+import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.cpu.fast.Sgemm;
+import java.util.stream.IntStream;
+
+/**
+ * The fast CPU convolution: per image and group, a GEMM of the weights [OC/g, C/g*kh*kw] with the input
+ * (1x1 stride-1 convolutions read it in place; others through an im2col buffer), written straight into
+ * the NCHW output, then one pass for bias, residual and activation. Checked against {@link ConvRef}.
+ */
+final class FastConv {
+    private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private FastConv() {}
+
+    static boolean worthwhile(ConvDesc d) {
+        return (long) d.cPerGroup() * d.kh() * d.kw() >= 16 && d.ocPerGroup() >= 4;
+    }
+
+    static void conv2d(ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y, Sgemm sgemm) {
+        int oh = d.outH(), ow = d.outW(), p = oh * ow;
+        int cpg = d.cPerGroup(), ocpg = d.ocPerGroup(), k = cpg * d.kh() * d.kw();
+        boolean inPlace = d.kh() == 1 && d.kw() == 1 && d.strideH() == 1 && d.strideW() == 1 && d.padTop() == 0
+                && d.padLeft() == 0 && d.padBottom() == 0 && d.padRight() == 0;
+        float[] col = null;
+        if (!inPlace) {
+            col = COLUMNS.get();
+            if (col.length < k * p) {
+                col = new float[k * p];
+                COLUMNS.set(col);
+            }
+        }
+        for (int n = 0; n < d.n(); n++) {
+            for (int g = 0; g < d.group(); g++) {
+                int xOff = (n * d.c() + g * cpg) * d.h() * d.w();
+                if (!inPlace) im2col(d, x, xOff, cpg, col);
+                sgemm.gemm(ocpg, p, k, w, g * ocpg * k, k, 1, inPlace ? x : col, inPlace ? xOff : 0, p, 1,
+                        y, (n * d.oc() + g * ocpg) * p, p);
+            }
+        }
+        epilogue(d.n() * d.oc(), d.oc(), p, bias, res, d.act(), y);
+    }
+
+    /** Rows k = (ci, ky, kx), columns (oy, ox); zero where the window reaches the padding. */
+    private static void im2col(ConvDesc d, float[] x, int xOff, int cpg, float[] col) {
+        int oh = d.outH(), ow = d.outW();
+        IntStream.range(0, cpg).parallel().forEach(ci -> {
+            int base = xOff + ci * d.h() * d.w();
+            for (int ky = 0; ky < d.kh(); ky++) {
+                for (int kx = 0; kx < d.kw(); kx++) {
+                    int row = ((ci * d.kh() + ky) * d.kw() + kx) * oh * ow;
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * d.strideH() - d.padTop() + ky * d.dilationH();
+                        int at = row + oy * ow;
+                        if (iy < 0 || iy >= d.h()) {
+                            java.util.Arrays.fill(col, at, at + ow, 0f);
+                            continue;
+                        }
+                        int src = base + iy * d.w();
+                        for (int ox = 0; ox < ow; ox++) {
+                            int ix = ox * d.strideW() - d.padLeft() + kx * d.dilationW();
+                            col[at + ox] = ix >= 0 && ix < d.w() ? x[src + ix] : 0f;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** y = act(y + bias[channel] + residual) over [planes, p], channel = plane % channels. */
+    static void epilogue(int planes, int channels, int p, float[] bias, float[] res, Activation act, float[] y) {
+        if (bias == null && res == null && act.kind() == Activation.Kind.NONE) return;
+        IntStream.range(0, planes).parallel().forEach(plane -> {
+            float b = bias == null ? 0f : bias[plane % channels];
+            int base = plane * p;
+            for (int i = base; i < base + p; i++) {
+                float v = y[i] + b;
+                if (res != null) v += res[i];
+                y[i] = act.apply(v);
+            }
+        });
+    }
+}

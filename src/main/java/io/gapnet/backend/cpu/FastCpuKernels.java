@@ -1,0 +1,153 @@
+package io.gapnet.backend.cpu;
+
+import io.gapnet.backend.Activation;
+import io.gapnet.backend.BinaryOp;
+import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.DeviceBuffer;
+import io.gapnet.backend.GemmDesc;
+import io.gapnet.backend.KernelGeometry;
+import io.gapnet.backend.Kernels;
+import io.gapnet.backend.PadMode;
+import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.cpu.fast.Sgemm;
+import io.gapnet.tensor.Shapes;
+
+/**
+ * The fast CPU path: convolutions, Gemm and MatMul through a packed, register-tiled SGEMM (the Vector API
+ * kernel when available); the remaining ops, cheap in a CNN, are the reference ones. Every result is
+ * checked against the reference by the conformance suite.
+ */
+final class FastCpuKernels implements Kernels {
+    private final CpuBackend backend;
+    private final CpuKernels ref;
+    private final Sgemm sgemm = Sgemm.best();
+
+    FastCpuKernels(CpuBackend backend, CpuKernels ref) {
+        this.backend = backend;
+        this.ref = ref;
+    }
+
+    private float[] f(DeviceBuffer b, long needed, String use) {
+        if (b == null) return null;
+        b.check(backend, needed, use);
+        return ((CpuBuffer) b).data();
+    }
+
+    @Override
+    public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
+        if (!FastConv.worthwhile(d)) {
+            ref.conv2d(d, x, w, bias, residual, y);
+            return;
+        }
+        FastConv.conv2d(d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"),
+                f(bias, d.oc(), "conv2d bias"), f(residual, d.outputSize(), "conv2d residual"),
+                f(y, d.outputSize(), "conv2d output"), sgemm);
+    }
+
+    @Override
+    public void gemm(GemmDesc d, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, DeviceBuffer y) {
+        float[] av = f(a, (long) d.m() * d.k(), "gemm A"), bv = f(b, (long) d.k() * d.n(), "gemm B");
+        float[] cv = f(c, (long) d.cRows() * d.cCols(), "gemm C"), yv = f(y, (long) d.m() * d.n(), "gemm output");
+        int asi = d.transA() ? 1 : d.k(), asp = d.transA() ? d.m() : 1;
+        int bsp = d.transB() ? 1 : d.n(), bsj = d.transB() ? d.k() : 1;
+        sgemm.gemm(d.m(), d.n(), d.k(), av, 0, asi, asp, bv, 0, bsp, bsj, yv, 0, d.n());
+        for (int i = 0; i < d.m(); i++) {
+            for (int j = 0; j < d.n(); j++) {
+                float v = d.alpha() * yv[i * d.n() + j];
+                if (cv != null) v += d.beta() * cv[(d.cRows() == 1 ? 0 : i) * d.cCols() + (d.cCols() == 1 ? 0 : j)];
+                yv[i * d.n() + j] = d.act().apply(v);
+            }
+        }
+    }
+
+    @Override
+    public void matmul(int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
+        float[] av = f(a, Shapes.numel(aShape), "matmul A"), bv = f(b, Shapes.numel(bShape), "matmul B");
+        float[] yv = f(y, Shapes.numel(yShape), "matmul output");
+        KernelGeometry.matmulSlices(aShape, bShape, yShape, (m, n, k, aOff, bOff, yOff) ->
+                sgemm.gemm(m, n, k, av, (int) aOff, k, 1, bv, (int) bOff, n, 1, yv, (int) yOff, n));
+    }
+
+    // the rest: the reference kernels
+
+    @Override
+    public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
+                          DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
+        ref.batchNorm(n, c, spatial, eps, x, scale, bias, mean, var, y);
+    }
+
+    @Override
+    public void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, DeviceBuffer x, DeviceBuffer y) {
+        ref.lrn(n, c, spatial, size, alpha, beta, bias, x, y);
+    }
+
+    @Override
+    public void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y) {
+        ref.activation(act, count, x, y);
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
+        ref.binary(op, aShape, a, bShape, b, yShape, y);
+    }
+
+    @Override
+    public void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
+        ref.maxPool(d, x, y);
+    }
+
+    @Override
+    public void avgPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
+        ref.avgPool(d, x, y);
+    }
+
+    @Override
+    public void gap(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        ref.gap(n, c, spatial, x, y);
+    }
+
+    @Override
+    public void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        ref.gmp(n, c, spatial, x, y);
+    }
+
+    @Override
+    public void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
+        ref.reduceMean(shape, reduce, x, y);
+    }
+
+    @Override
+    public void softmax(int outer, int axisLen, int inner, DeviceBuffer x, DeviceBuffer y) {
+        ref.softmax(outer, axisLen, inner, x, y);
+    }
+
+    @Override
+    public void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y) {
+        ref.transpose(shape, perm, x, y);
+    }
+
+    @Override
+    public void concat(int axis, int[][] shapes, DeviceBuffer[] xs, int[] yShape, DeviceBuffer y) {
+        ref.concat(axis, shapes, xs, yShape, y);
+    }
+
+    @Override
+    public void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y) {
+        ref.pad(shape, begin, end, mode, value, x, y);
+    }
+
+    @Override
+    public void gather(int[] shape, int axis, int[] indices, int[] indicesShape, DeviceBuffer x, DeviceBuffer y) {
+        ref.gather(shape, axis, indices, indicesShape, x, y);
+    }
+
+    @Override
+    public void slice(int[] shape, int[] starts, int[] steps, int[] yShape, DeviceBuffer x, DeviceBuffer y) {
+        ref.slice(shape, starts, steps, yShape, x, y);
+    }
+
+    @Override
+    public void copy(int count, DeviceBuffer x, DeviceBuffer y) {
+        ref.copy(count, x, y);
+    }
+}
