@@ -75,13 +75,13 @@ public final class TensorDecoder {
             case FLOAT: {
                 float[] v = new float[n];
                 if (bb != null) bb.asFloatBuffer().get(v);
-                else copy(t.getFloatDataCount(), n, what, i -> v[i] = t.getFloatData(i));
+                else for (int i = 0; i < n; i++) v[i] = t.getFloatData(i);
                 return Tensor.of(v, shape);
             }
             case DOUBLE: {
                 float[] v = new float[n];
                 if (bb != null) for (int i = 0; i < n; i++) v[i] = (float) bb.getDouble(i * 8);
-                else copy(t.getDoubleDataCount(), n, what, i -> v[i] = (float) t.getDoubleData(i));
+                else for (int i = 0; i < n; i++) v[i] = (float) t.getDoubleData(i);
                 return Tensor.of(v, shape);
             }
             case FLOAT16:
@@ -91,14 +91,14 @@ public final class TensorDecoder {
                 if (bb != null) {
                     for (int i = 0; i < n; i++) v[i] = bits16(bb.getShort(i * 2), half);
                 } else {
-                    copy(t.getInt32DataCount(), n, what, i -> v[i] = bits16((short) t.getInt32Data(i), half));
+                    for (int i = 0; i < n; i++) v[i] = bits16((short) t.getInt32Data(i), half);
                 }
                 return half ? Tensor.ofHalf(v, shape) : Tensor.of(v, shape);
             }
             case INT64: {
                 long[] v = new long[n];
                 if (bb != null) bb.asLongBuffer().get(v);
-                else copy(t.getInt64DataCount(), n, what, i -> v[i] = t.getInt64Data(i));
+                else for (int i = 0; i < n; i++) v[i] = t.getInt64Data(i);
                 return Tensor.ofLongs(v, shape);
             }
             case UINT32:
@@ -107,7 +107,7 @@ public final class TensorDecoder {
                 if (bb != null) {
                     for (int i = 0; i < n; i++) v[i] = type == UINT32 ? bb.getInt(i * 4) & 0xffffffffL : bb.getLong(i * 8);
                 } else {
-                    copy(t.getUint64DataCount(), n, what, i -> v[i] = t.getUint64Data(i));
+                    for (int i = 0; i < n; i++) v[i] = t.getUint64Data(i);
                 }
                 return Tensor.ofLongs(v, shape);
             }
@@ -124,7 +124,7 @@ public final class TensorDecoder {
                         }
                     }
                 } else {
-                    copy(t.getInt32DataCount(), n, what, i -> v[i] = t.getInt32Data(i));
+                    for (int i = 0; i < n; i++) v[i] = t.getInt32Data(i);
                 }
                 return Tensor.ofLongs(v, shape);
             }
@@ -143,18 +143,6 @@ public final class TensorDecoder {
 
     private static float bits16(short bits, boolean half) {
         return half ? Half.toFloat(bits) : Float.intBitsToFloat((bits & 0xffff) << 16);
-    }
-
-    private interface IntConsumer {
-        void accept(int i);
-    }
-
-    private static void copy(int have, int n, String what, IntConsumer set) {
-        if (have != n) {
-            throw new ModelException(what + ": holds " + have + " values but its shape needs " + n
-                    + "; the file is corrupt or was written by a broken exporter");
-        }
-        for (int i = 0; i < n; i++) set.accept(i);
     }
 
     static int elementSize(int type, String what) {
