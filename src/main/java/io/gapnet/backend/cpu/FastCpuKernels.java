@@ -50,7 +50,27 @@ final class FastCpuKernels implements Kernels {
         float[] cv = f(c, (long) d.cRows() * d.cCols(), "gemm C"), yv = f(y, (long) d.m() * d.n(), "gemm output");
         int asi = d.transA() ? 1 : d.k(), asp = d.transA() ? d.m() : 1;
         int bsp = d.transB() ? 1 : d.n(), bsj = d.transB() ? d.k() : 1;
-        sgemm.gemm(d.m(), d.n(), d.k(), av, 0, asi, asp, bv, 0, bsp, bsj, yv, 0, d.n());
+        if (d.m() <= 8 && d.transB() && !d.transA()) {
+            // a classifier head (few images, weights stored [classes, features]): contiguous dot products,
+            // cheaper than packing the whole weight matrix for a handful of rows
+            int k = d.k(), n = d.n(), m = d.m();
+            java.util.stream.IntStream.range(0, n).parallel().forEach(j -> {
+                for (int i = 0; i < m; i++) {
+                    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    int p = 0, ao = i * k, bo = j * k;
+                    for (; p + 3 < k; p += 4) {
+                        s0 += av[ao + p] * bv[bo + p];
+                        s1 += av[ao + p + 1] * bv[bo + p + 1];
+                        s2 += av[ao + p + 2] * bv[bo + p + 2];
+                        s3 += av[ao + p + 3] * bv[bo + p + 3];
+                    }
+                    for (; p < k; p++) s0 += av[ao + p] * bv[bo + p];
+                    yv[i * n + j] = (s0 + s1) + (s2 + s3);
+                }
+            });
+        } else {
+            sgemm.gemm(d.m(), d.n(), d.k(), av, 0, asi, asp, bv, 0, bsp, bsj, yv, 0, d.n());
+        }
         for (int i = 0; i < d.m(); i++) {
             for (int j = 0; j < d.n(); j++) {
                 float v = d.alpha() * yv[i * d.n() + j];
