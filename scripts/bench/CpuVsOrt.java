@@ -1,0 +1,86 @@
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.Backends;
+import io.gapnet.onnx.OnnxImporter;
+import io.gapnet.runtime.Session;
+import io.gapnet.tensor.Tensor;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * gapnet's fast CPU path against ONNX Runtime's CPU engine on the same model and input, same thread count
+ * (all cores), the two engines alternating run by run; medians of the timed runs. Benchmark only: ONNX
+ * Runtime is not a gapnet dependency. Usage: CpuVsOrt RUNS MODEL_DIR... (each with model.onnx), batch sizes
+ * from the BATCHES environment variable (default "1 8").
+ */
+public class CpuVsOrt {
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.parseInt(args[0]);
+        String[] batches = System.getenv().getOrDefault("BATCHES", "1 8").trim().split("\\s+");
+        int threads = Runtime.getRuntime().availableProcessors();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        List<String> ratios = new ArrayList<>();
+        System.out.printf(Locale.ROOT, "threads %d, %d timed runs per engine after 2 warm-up runs, engines alternating%n", threads, runs);
+        System.out.printf(Locale.ROOT, "%-10s %5s %-12s %12s %10s %16s%n", "model", "batch", "engine", "median ms", "images/s", "max|gapnet-ort|");
+        for (int a = 1; a < args.length; a++) {
+            Path dir = Path.of(args[a]);
+            String name = dir.getFileName().toString().replace("-torchvision", "");
+            OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+            o.setIntraOpNumThreads(threads);
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            try (OrtSession ort = env.createSession(dir.resolve("model.onnx").toString(), o);
+                 Backend cpu = Backends.open("cpu");
+                 Session gap = Session.open(OnnxImporter.load(dir.resolve("model.onnx")), cpu)) {
+                String inName = ort.getInputNames().iterator().next();
+                for (String bs : batches) {
+                    int b = Integer.parseInt(bs);
+                    float[] x = new float[b * 3 * 224 * 224];
+                    Random r = new Random(7);
+                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    long[] shape = {b, 3, 224, 224};
+                    Tensor input = Tensor.of(x, b, 3, 224, 224);
+                    List<Double> tg = new ArrayList<>(), to = new ArrayList<>();
+                    float[] outG = null, outO = null;
+                    for (int i = 0; i < runs + 2; i++) {
+                        long t0 = System.nanoTime();
+                        outG = gap.run(input).floats();
+                        double g = (System.nanoTime() - t0) / 1e6;
+                        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
+                            long t1 = System.nanoTime();
+                            try (OrtSession.Result res = ort.run(Map.of(inName, t))) {
+                                double ms = (System.nanoTime() - t1) / 1e6;
+                                float[][] v = (float[][]) res.get(0).getValue();
+                                outO = new float[v.length * v[0].length];
+                                for (int k = 0; k < v.length; k++) System.arraycopy(v[k], 0, outO, k * v[0].length, v[0].length);
+                                if (i >= 2) to.add(ms);
+                            }
+                        }
+                        if (i >= 2) tg.add(g);
+                    }
+                    double diff = 0;
+                    for (int i = 0; i < outG.length; i++) diff = Math.max(diff, Math.abs(outG[i] - outO[i]));
+                    double mg = median(tg), mo = median(to);
+                    System.out.printf(Locale.ROOT, "%-10s %5d %-12s %12.1f %10.2f %16.3g%n", name, b, "gapnet cpu", mg, b * 1000 / mg, diff);
+                    System.out.printf(Locale.ROOT, "%-10s %5d %-12s %12.1f %10.2f%n", name, b, "onnxruntime", mo, b * 1000 / mo);
+                    ratios.add(String.format(Locale.ROOT, "ratio %s b%d: %.3f", name, b, mo / mg));
+                }
+            }
+        }
+        ratios.forEach(System.out::println);
+    }
+
+    static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+}
