@@ -186,9 +186,4 @@ final class Executable {
         }
     }
 
-    int contexts() {
-        synchronized (all) {
-            return all.size();
-        }
-    }
 }

@@ -116,9 +116,4 @@ public final class Shapes {
         return r;
     }
 
-    public static long[] toLongs(int[] dims) {
-        long[] r = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) r[i] = dims[i];
-        return r;
-    }
 }
