@@ -14,6 +14,7 @@ public abstract class DeviceBuffer implements AutoCloseable {
     private final long floats;
     private final String label;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean constant;
 
     protected DeviceBuffer(Backend backend, long floats, String label) {
         this.backend = backend;
@@ -56,6 +57,29 @@ public abstract class DeviceBuffer implements AutoCloseable {
         }
         if (needed > floats) {
             throw new GapnetException(describe() + " holds " + floats + " floats but " + use + " needs " + needed);
+        }
+    }
+
+    /**
+     * Declares that the contents will not change again while this buffer is open (a model's weights), so a
+     * backend may keep derived forms of them, such as the CPU backend's packed weights. Uploads into it
+     * fail from now on.
+     */
+    public final void markConstant() {
+        checkOpen();
+        constant = true;
+    }
+
+    public final boolean isConstant() {
+        return constant;
+    }
+
+    /** {@link #check} for a destination: also refuses a buffer marked constant. */
+    public final void checkWritable(Backend expected, long needed, String use) {
+        check(expected, needed, use);
+        if (constant) {
+            throw new GapnetException(describe() + " is marked constant (weights) and cannot be written by " + use
+                    + "; allocate a separate buffer for data that changes");
         }
     }
 

@@ -133,6 +133,7 @@ public final class Session implements AutoCloseable {
                         float[] data = t.toFloats();
                         b = backend.allocate(Math.max(1, data.length), "constant value " + e.getKey());
                         q.upload(data, 0, b, 0, data.length);
+                        b.markConstant();
                         weights.put(t, b);
                     }
                     bufs[e.getKey()] = b;

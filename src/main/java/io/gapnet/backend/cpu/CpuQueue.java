@@ -27,7 +27,7 @@ final class CpuQueue implements Queue {
 
     @Override
     public void upload(float[] src, int srcOffset, DeviceBuffer dst, long dstOffset, int count) {
-        dst.check(backend, dstOffset + count, "upload");
+        dst.checkWritable(backend, dstOffset + count, "upload");
         System.arraycopy(src, srcOffset, ((CpuBuffer) dst).data(), (int) dstOffset, count);
     }
 

@@ -96,7 +96,7 @@ final class ClQueue implements Queue {
 
     @Override
     public void upload(float[] src, int srcOffset, DeviceBuffer dst, long dstOffset, int count) {
-        dst.check(backend, dstOffset + count, "upload");
+        dst.checkWritable(backend, dstOffset + count, "upload");
         if (count == 0) return;
         FloatBuffer host = MemoryUtil.memAllocFloat(count);
         try {
