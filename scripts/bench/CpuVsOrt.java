@@ -17,7 +17,8 @@ import java.util.Random;
 
 /**
  * gapnet's fast CPU path against ONNX Runtime's CPU engine on the same model and input, same thread count
- * (all cores), the two engines alternating run by run; medians of the timed runs. Benchmark only: ONNX
+ * (all cores), the two engines alternating run by run with a short pause before each; medians of the timed
+ * runs. Benchmark only: ONNX
  * Runtime is not a gapnet dependency. Usage: CpuVsOrt RUNS MODEL_DIR... (each with model.onnx), batch sizes
  * from the BATCHES environment variable (default "1 8").
  */
@@ -50,10 +51,12 @@ public class CpuVsOrt {
                     List<Double> tg = new ArrayList<>(), to = new ArrayList<>();
                     float[] outG = null, outO = null;
                     for (int i = 0; i < runs + 2; i++) {
+                        settle();
                         long t0 = System.nanoTime();
                         outG = gap.run(input).floats();
                         double g = (System.nanoTime() - t0) / 1e6;
                         try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
+                            settle();
                             long t1 = System.nanoTime();
                             try (OrtSession.Result res = ort.run(Map.of(inName, t))) {
                                 double ms = (System.nanoTime() - t1) / 1e6;
@@ -75,6 +78,14 @@ public class CpuVsOrt {
             }
         }
         ratios.forEach(System.out::println);
+    }
+
+    /**
+     * A pause before each timed run, so that neither engine's worker threads, still spinning for work after
+     * the other engine's run (ONNX Runtime spins by default, fork-join workers briefly), take cores from it.
+     */
+    static void settle() throws InterruptedException {
+        Thread.sleep(30);
     }
 
     static double median(List<Double> v) {
