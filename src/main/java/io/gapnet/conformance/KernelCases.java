@@ -60,6 +60,16 @@ public final class KernelCases {
         c.add(conv("direct", new ConvDesc(1, 6, 9, 5, 12, 5, 3, 1, 2, 1, 1, 2, 1, 2, 1, 6, none), false, false));
         c.add(conv("direct", new ConvDesc(1, 1, 7, 7, 1, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, none), true, true));
         c.add(conv("direct", new ConvDesc(2, 4, 7, 7, 6, 3, 3, 1, 1, 3, 3, 3, 0, 0, 3, 2, Activation.leakyRelu(0.1f)), true, true));
+        // shapes for the fast CPU engine's paths: padded stride-1 maps at least 14 wide (shifted rows, then
+        // compaction), reductions over more than one 256-step block, row counts that are not a multiple of 6,
+        // column panels that cross image boundaries, maps narrower than a vector, grouped gathers
+        c.add(conv("wide", new ConvDesc(2, 40, 16, 15, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
+        c.add(conv("wide", new ConvDesc(1, 6, 20, 20, 8, 3, 3, 1, 1, 2, 2, 0, 0, 0, 0, 1, Activation.clip(-0.2f, 0.3f)), false, false));
+        c.add(conv("wide", new ConvDesc(2, 4, 9, 18, 8, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 2, none), true, false));
+        c.add(conv("pointwise", new ConvDesc(3, 300, 7, 7, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.leakyRelu(0.2f)), true, true));
+        c.add(conv("pointwise", new ConvDesc(2, 32, 10, 10, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.of(Activation.Kind.SIGMOID)), true, true));
+        c.add(conv("pointwise", new ConvDesc(4, 20, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), false, true));
+        c.add(conv("gather", new ConvDesc(2, 64, 9, 9, 12, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, relu), true, true));
         return c;
     }
 
@@ -164,7 +174,9 @@ public final class KernelCases {
                 gemm(new GemmDesc(1, 1000, 512, false, true, 1, 1, 1, 1000, Activation.NONE), true),
                 gemm(new GemmDesc(3, 17, 130, true, false, 0.5f, 2, 3, 1, Activation.RELU), true),
                 gemm(new GemmDesc(67, 5, 9, true, true, 1, 0.5f, 67, 5, Activation.NONE), true),
-                gemm(new GemmDesc(2, 3, 4, false, false, 1, 1, 1, 1, Activation.NONE), false));
+                gemm(new GemmDesc(2, 3, 4, false, false, 1, 1, 1, 1, Activation.NONE), false),
+                gemm(new GemmDesc(13, 70, 300, false, false, 1, 1, 1, 70, Activation.RELU), true),
+                gemm(new GemmDesc(40, 37, 260, true, true, 1, 0, 1, 1, Activation.NONE), false));
     }
 
     private static KernelCase matmul(int[] a, int[] b, int[] y) {

@@ -49,7 +49,10 @@ public final class CpuBackend implements Backend {
     public DeviceInfo device() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("kind", fast ? "fast path (packed SGEMM for convolutions and dense layers)" : "reference (naive loops, the specification)");
-        if (fast) d.put("GEMM", io.gapnet.backend.cpu.fast.Sgemm.describe());
+        if (fast) {
+            d.put("GEMM", io.gapnet.backend.cpu.fast.Sgemm.describe());
+            d.put("convolution", FastConv.describe());
+        }
         d.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         d.put("max heap", (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
         d.put("java", System.getProperty("java.version"));

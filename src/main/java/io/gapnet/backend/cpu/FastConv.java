@@ -2,16 +2,21 @@ package io.gapnet.backend.cpu;
 
 import io.gapnet.backend.Activation;
 import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.cpu.fast.ConvEngine;
+import io.gapnet.backend.cpu.fast.PackedA;
 import io.gapnet.backend.cpu.fast.Sgemm;
 import java.util.stream.IntStream;
 
 /**
- * The fast CPU convolution: per image and group, a GEMM of the weights [OC/g, C/g*kh*kw] with the input
- * (1x1 stride-1 convolutions read it in place; others through an im2col buffer), written straight into
- * the NCHW output, then one pass for bias, residual and activation. Checked against {@link ConvRef}.
+ * The fast CPU convolution. With the Vector API: {@link ConvEngine}, an implicit GEMM over the whole batch
+ * with weights packed once (kept with a constant weight buffer) and the epilogue fused. Without it: per
+ * image and group, an im2col buffer (1x1 stride-1 convolutions read the input in place) times the weights
+ * through the scalar {@link Sgemm}, then one pass for bias, residual and activation. Both are checked
+ * against {@link ConvRef} by the conformance suite.
  */
 final class FastConv {
     private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> PACKED = new ThreadLocal<>();
 
     private FastConv() {}
 
@@ -19,7 +24,28 @@ final class FastConv {
         return (long) d.cPerGroup() * d.kh() * d.kw() >= 16 && d.ocPerGroup() >= 4;
     }
 
-    static void conv2d(ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y, Sgemm sgemm) {
+    static String describe() {
+        return ConvEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
+                : "im2col + scalar SGEMM";
+    }
+
+    static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm) {
+        ConvEngine engine = ConvEngine.best();
+        int m = d.ocPerGroup(), k = d.cPerGroup() * d.kh() * d.kw();
+        if (engine != null) {
+            float[] w = wBuf.data();
+            PackedA packed = wBuf.derived(PackedA.class, a -> a.matches(d.group(), m, k), () -> {
+                PackedA a = ConvEngine.packWeights(d, w, wBuf.isConstant() ? null : PACKED.get());
+                if (!wBuf.isConstant()) PACKED.set(a.data());
+                return a;
+            });
+            engine.conv2d(d, x, packed, bias, res, y);
+            return;
+        }
+        im2colGemm(d, x, wBuf.data(), bias, res, y, sgemm);
+    }
+
+    private static void im2colGemm(ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y, Sgemm sgemm) {
         int oh = d.outH(), ow = d.outW(), p = oh * ow;
         int cpg = d.cPerGroup(), ocpg = d.ocPerGroup(), k = cpg * d.kh() * d.kw();
         boolean inPlace = d.kh() == 1 && d.kw() == 1 && d.strideH() == 1 && d.strideW() == 1 && d.padTop() == 0

@@ -39,7 +39,8 @@ final class FastCpuKernels implements Kernels {
             ref.conv2d(d, x, w, bias, residual, y);
             return;
         }
-        FastConv.conv2d(d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"),
+        f(w, d.weightSize(), "conv2d weight");
+        FastConv.conv2d(d, f(x, d.inputSize(), "conv2d input"), (CpuBuffer) w,
                 f(bias, d.oc(), "conv2d bias"), f(residual, d.outputSize(), "conv2d residual"),
                 f(y, d.outputSize(), "conv2d output"), sgemm);
     }
@@ -53,19 +54,10 @@ final class FastCpuKernels implements Kernels {
         if (d.m() <= 8 && d.transB() && !d.transA()) {
             // a classifier head (few images, weights stored [classes, features]): contiguous dot products,
             // cheaper than packing the whole weight matrix for a handful of rows
-            int k = d.k(), n = d.n(), m = d.m();
-            java.util.stream.IntStream.range(0, n).parallel().forEach(j -> {
-                for (int i = 0; i < m; i++) {
-                    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                    int p = 0, ao = i * k, bo = j * k;
-                    for (; p + 3 < k; p += 4) {
-                        s0 += av[ao + p] * bv[bo + p];
-                        s1 += av[ao + p + 1] * bv[bo + p + 1];
-                        s2 += av[ao + p + 2] * bv[bo + p + 2];
-                        s3 += av[ao + p + 3] * bv[bo + p + 3];
-                    }
-                    for (; p < k; p++) s0 += av[ao + p] * bv[bo + p];
-                    yv[i * n + j] = (s0 + s1) + (s2 + s3);
+            int k = d.k(), n = d.n(), m = d.m(), per = 64;
+            io.gapnet.backend.cpu.fast.Parallel.run((n + per - 1) / per, chunk -> {
+                for (int j = chunk * per; j < Math.min(n, chunk * per + per); j++) {
+                    for (int i = 0; i < m; i++) yv[i * n + j] = sgemm.dot(av, i * k, bv, j * k, k);
                 }
             });
         } else {
@@ -113,12 +105,12 @@ final class FastCpuKernels implements Kernels {
 
     @Override
     public void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
-        ref.maxPool(d, x, y);
+        FastPool.maxPool(d, f(x, d.inputSize(), "maxPool input"), f(y, d.outputSize(), "maxPool output"));
     }
 
     @Override
     public void avgPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
-        ref.avgPool(d, x, y);
+        FastPool.avgPool(d, f(x, d.inputSize(), "avgPool input"), f(y, d.outputSize(), "avgPool output"));
     }
 
     @Override

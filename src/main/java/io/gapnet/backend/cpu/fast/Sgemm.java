@@ -9,6 +9,20 @@ public interface Sgemm {
     void gemm(int m, int n, int k, float[] a, int aOff, int asi, int asp, float[] b, int bOff, int bsp, int bsj,
               float[] c, int cOff, int ldc);
 
+    /** The dot product of a[aOff, aOff + k) and b[bOff, bOff + k). */
+    default float dot(float[] a, int aOff, float[] b, int bOff, int k) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int p = 0;
+        for (; p + 3 < k; p += 4) {
+            s0 += a[aOff + p] * b[bOff + p];
+            s1 += a[aOff + p + 1] * b[bOff + p + 1];
+            s2 += a[aOff + p + 2] * b[bOff + p + 2];
+            s3 += a[aOff + p + 3] * b[bOff + p + 3];
+        }
+        for (; p < k; p++) s0 += a[aOff + p] * b[bOff + p];
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /** The Vector API kernel when the jdk.incubator.vector module is present (--add-modules), else the scalar one. */
     static Sgemm best() {
         return Holder.BEST;
@@ -21,6 +35,7 @@ public interface Sgemm {
 
     final class Holder {
         static final Sgemm BEST = choose();
+        static final ConvEngine CONV = BEST instanceof ScalarSgemm ? null : newInstance("io.gapnet.backend.cpu.fast.VectorConv");
 
         private Holder() {}
 
@@ -28,9 +43,19 @@ public interface Sgemm {
             if (!Boolean.parseBoolean(System.getProperty("gapnet.cpu.vector", "true"))) return new ScalarSgemm();
             try {
                 Class.forName("jdk.incubator.vector.FloatVector");
-                return (Sgemm) Class.forName("io.gapnet.backend.cpu.fast.VectorSgemm").getDeclaredConstructor().newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
                 return new ScalarSgemm();
+            }
+            Sgemm vector = newInstance("io.gapnet.backend.cpu.fast.VectorSgemm");
+            return vector != null ? vector : new ScalarSgemm();
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <T> T newInstance(String name) {
+            try {
+                return (T) Class.forName(name).getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null;
             }
         }
     }

@@ -1,0 +1,304 @@
+package io.gapnet.backend.cpu.fast;
+
+import io.gapnet.backend.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast CPU path's matrix engine: C(g) = A(g) * B(g) for every group g, where A is packed once
+ * ({@link PackedA}), B is any {@link Columns} source packed panel by panel into a per-thread buffer, and C
+ * is a {@link Target} that may spread columns over images and fuse bias, residual and activation into the
+ * final store. The work is cut into (group, row range, column range) items that all cores take from one
+ * counter; inside an item a panel of A (MR x KC) stays in L1 while it meets every packed column panel of
+ * the item (in L2), and a {@link #micro} call keeps an MR x NR tile of C in twelve vector registers.
+ */
+final class VectorGemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int V = S.length();
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * V;
+    static final int MR = PackedA.MR;
+    static final int KC = PackedA.KC;
+    /** Column panels per work item at most: the packed B block (KC x 8 NR floats) stays in L2. */
+    private static final int MAX_PANELS = 8;
+    /** Row panels per work item at most, so the item's partial C tiles (at most 256 KiB) stay in L2. */
+    private static final int MAX_ROW_PANELS = 40;
+    /** Row panels whose A blocks (MR x KC each) are swept while one B panel stays in L1. */
+    private static final int ROW_BLOCK = 32;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private VectorGemm() {}
+
+    /** Per-thread buffers: the packed B block, the item's C tiles, and per-column tables for the packers. */
+    static final class Scratch {
+        final float[] b = new float[KC * MAX_PANELS * NR];
+        final float[] tiles = new float[MAX_ROW_PANELS * MAX_PANELS * MR * NR];
+        final int[] colBase = new int[NR];
+        final int[] colY = new int[NR];
+        final int[] colX = new int[NR];
+    }
+
+    /** Runs C = A * B over every group, every row and every column, on all cores. */
+    static void run(PackedA a, Columns b, Target c) {
+        int n = b.count(), k = a.k, g = a.groups, rowPanels = a.panels;
+        if (n == 0 || a.m == 0) return;
+        if (k == 0) {
+            c.fill(a);
+            return;
+        }
+        int colPanels = (n + NR - 1) / NR;
+        int threads = Parallel.threads();
+        // enough items for load balance (about four per thread), each as wide as the B block allows
+        int perItem = Math.max(1, Math.min(MAX_PANELS, ceil((long) g * colPanels, 4L * threads)));
+        int colItems = ceil(colPanels, perItem);
+        int rowItems = ceil(rowPanels, MAX_ROW_PANELS);
+        if ((long) g * colItems * rowItems < 2L * threads) {
+            rowItems = Math.min(rowPanels, ceil(2L * threads, (long) g * colItems));
+        }
+        int rowsPerItem = ceil(rowPanels, rowItems);
+        int rItems = ceil(rowPanels, rowsPerItem), cItems = colItems, panelsPer = perItem;
+        Parallel.run(g * rItems * cItems, item -> {
+            int cc = item % cItems, rest = item / cItems, rc = rest % rItems, grp = rest / rItems;
+            int q0 = cc * panelsPer, q1 = Math.min(colPanels, q0 + panelsPer), qs = q1 - q0;
+            int ip0 = rc * rowsPerItem, ip1 = Math.min(rowPanels, ip0 + rowsPerItem);
+            Scratch s = SCRATCH.get();
+            for (int k0 = 0; k0 < k; k0 += KC) {
+                int kc = Math.min(KC, k - k0);
+                boolean more = k0 > 0;
+                for (int q = q0; q < q1; q++) b.pack(grp, k0, kc, q * NR, s.b, (q - q0) * kc * NR, s);
+                for (int ib = ip0; ib < ip1; ib += ROW_BLOCK) {
+                    int ie = Math.min(ip1, ib + ROW_BLOCK);
+                    for (int q = q0; q < q1; q++) {
+                        for (int ip = ib; ip < ie; ip++) {
+                            int t = ((ip - ip0) * qs + (q - q0)) * MR * NR;
+                            micro(a.data, a.offset(grp, k0, kc, ip), s.b, (q - q0) * kc * NR, kc, s.tiles, t, more);
+                        }
+                    }
+                }
+            }
+            // finished: write the item's tiles row by row, so each output row is one sequential run
+            for (int ip = ip0; ip < ip1; ip++) {
+                c.store(s.tiles, (ip - ip0) * qs * MR * NR, qs, grp, ip * MR, Math.min(MR, a.m - ip * MR), q0 * NR);
+            }
+        });
+    }
+
+    static int ceil(long a, long b) {
+        return (int) ((a + b - 1) / b);
+    }
+
+    /**
+     * tile[t + r*NR + j] (+)= sum over p < kc of A panel (r, p) * B panel (p, j): the register-tiled inner loop,
+     * adding to the tile's previous contents when {@code more} (a later block of the reduction).
+     */
+    static void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (more) {
+            c00 = FloatVector.fromArray(S, tile, t);
+            c01 = FloatVector.fromArray(S, tile, t + V);
+            c10 = FloatVector.fromArray(S, tile, t + NR);
+            c11 = FloatVector.fromArray(S, tile, t + NR + V);
+            c20 = FloatVector.fromArray(S, tile, t + 2 * NR);
+            c21 = FloatVector.fromArray(S, tile, t + 2 * NR + V);
+            c30 = FloatVector.fromArray(S, tile, t + 3 * NR);
+            c31 = FloatVector.fromArray(S, tile, t + 3 * NR + V);
+            c40 = FloatVector.fromArray(S, tile, t + 4 * NR);
+            c41 = FloatVector.fromArray(S, tile, t + 4 * NR + V);
+            c50 = FloatVector.fromArray(S, tile, t + 5 * NR);
+            c51 = FloatVector.fromArray(S, tile, t + 5 * NR + V);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(tile, t);
+        c01.intoArray(tile, t + V);
+        c10.intoArray(tile, t + NR);
+        c11.intoArray(tile, t + NR + V);
+        c20.intoArray(tile, t + 2 * NR);
+        c21.intoArray(tile, t + 2 * NR + V);
+        c30.intoArray(tile, t + 3 * NR);
+        c31.intoArray(tile, t + 3 * NR + V);
+        c40.intoArray(tile, t + 4 * NR);
+        c41.intoArray(tile, t + 4 * NR + V);
+        c50.intoArray(tile, t + 5 * NR);
+        c51.intoArray(tile, t + 5 * NR + V);
+    }
+
+    /**
+     * Copies one packed row of a column panel whose columns [j0, j0 + NR) lie in images of cpi columns, image i
+     * starting at src[imageBase + i*imageStride + rowOff]: vectors within one image are plain loads, vectors
+     * that cross into the next image go value by value, columns past {@code count} are zero.
+     */
+    static void packImageRow(float[] src, int imageBase, int imageStride, int rowOff, int cpi, int count, int j0,
+                             float[] dst, int d) {
+        for (int h = 0; h < NR; h += V) {
+            int j = j0 + h, valid = Math.min(V, count - j);
+            if (valid <= 0) {
+                FloatVector.zero(S).intoArray(dst, d + h);
+                continue;
+            }
+            int img = j / cpi, col = j - img * cpi, at = imageBase + img * imageStride + rowOff + col;
+            if (col + V <= cpi && valid == V) {
+                FloatVector.fromArray(S, src, at).intoArray(dst, d + h);
+            } else {
+                for (int l = 0; l < V; l++) {
+                    int jj = j + l, i = jj / cpi;
+                    dst[d + h + l] = l < valid ? src[imageBase + i * imageStride + rowOff + (jj - i * cpi)] : 0f;
+                }
+            }
+        }
+    }
+
+    /** Copies NR floats (two vectors) from src[s] to dst[d]. */
+    static void copyPanelRow(float[] src, int s, float[] dst, int d) {
+        FloatVector.fromArray(S, src, s).intoArray(dst, d);
+        FloatVector.fromArray(S, src, s + V).intoArray(dst, d + V);
+    }
+
+    /**
+     * Where C goes: row i of group g and column j (image n = j / cpi, column col = j % cpi within it) lands at
+     * c[base + n*imageStride + (g*m + i)*rowStride + col]. The store adds bias[g*m + i] and the residual
+     * (same index as the output) and applies the activation, when given.
+     */
+    static final class Target {
+        final float[] c;
+        final int base, columns, cpi, imageStride, rowStride, m;
+        final float[] bias, residual;
+        final Activation act;
+        final boolean epilogue;
+
+        /** Columns [0, columns) in images of cpi columns; bias, residual and act apply at the final store. */
+        Target(float[] c, int base, int columns, int cpi, int imageStride, int rowStride, int m, float[] bias,
+               float[] residual, Activation act) {
+            this.c = c;
+            this.base = base;
+            this.columns = columns;
+            this.cpi = cpi;
+            this.imageStride = imageStride;
+            this.rowStride = rowStride;
+            this.m = m;
+            this.bias = bias;
+            this.residual = residual;
+            this.act = act;
+            this.epilogue = bias != null || residual != null || act.kind() != Activation.Kind.NONE;
+            if (cpi <= 0 || (long) columns > Integer.MAX_VALUE) throw new IllegalArgumentException("bad column layout");
+        }
+
+        /** A plain row-major m x n matrix at c[cOff] with leading dimension ldc, no epilogue. */
+        static Target matrix(float[] c, int cOff, int m, int n, int ldc) {
+            return new Target(c, cOff, n, n, 0, ldc, m, null, null, Activation.NONE);
+        }
+
+        /**
+         * Writes finished tiles to rows i0 .. i0 + rows of group g: {@code panels} tiles side by side, the tile
+         * for columns [j0 + q*NR, j0 + (q+1)*NR) at tiles[t0 + q*MR*NR] (row r at + r*NR). Row by row, whole
+         * vectors where a vector's columns lie in one image, one value at a time where they cross into the
+         * next image or pass the last column (masked vector stores were several times slower there).
+         */
+        void store(float[] tiles, int t0, int panels, int g, int i0, int rows, int j0) {
+            int row0 = g * m + i0;
+            int end = Math.min(columns, j0 + panels * NR);
+            for (int r = 0; r < rows; r++) {
+                int row = row0 + r;
+                float b = bias == null ? 0f : bias[row];
+                for (int q = 0; q < panels; q++) {
+                    for (int h = 0; h < NR; h += V) {
+                        int j = j0 + q * NR + h;
+                        if (j >= end) break;
+                        int t = t0 + q * MR * NR + r * NR + h;
+                        int img = j / cpi, col = j - img * cpi;
+                        if (col + V <= cpi) {
+                            int at = base + img * imageStride + row * rowStride + col;
+                            FloatVector v = FloatVector.fromArray(S, tiles, t);
+                            if (epilogue) {
+                                v = v.add(b);
+                                if (residual != null) v = v.add(FloatVector.fromArray(S, residual, at));
+                                v = activate(act, v);
+                            }
+                            v.intoArray(c, at);
+                            if (epilogue && !vectorised(act)) {
+                                for (int l = at; l < at + V; l++) c[l] = act.apply(c[l]);
+                            }
+                        } else {
+                            storeScalar(tiles, t, row, j, Math.min(V, end - j), b);
+                        }
+                    }
+                }
+            }
+        }
+
+        private void storeScalar(float[] tiles, int t, int row, int j0, int count, float b) {
+            for (int jj = 0; jj < count; jj++) {
+                int j = j0 + jj, img = j / cpi, col = j - img * cpi;
+                int at = base + img * imageStride + row * rowStride + col;
+                float v = tiles[t + jj];
+                if (epilogue) {
+                    v += b;
+                    if (residual != null) v += residual[at];
+                    v = act.apply(v);
+                }
+                c[at] = v;
+            }
+        }
+
+        /** C = 0 (then the epilogue) when the reduction is empty. */
+        void fill(PackedA a) {
+            float[] zero = new float[MR * NR];
+            for (int g = 0; g < a.groups; g++) {
+                for (int i0 = 0; i0 < a.m; i0 += MR) {
+                    for (int j0 = 0; j0 < columns; j0 += NR) store(zero, 0, 1, g, i0, Math.min(MR, a.m - i0), j0);
+                }
+            }
+        }
+    }
+
+    static boolean vectorised(Activation act) {
+        switch (act.kind()) {
+            case NONE: case RELU: case CLIP: case LEAKY_RELU: return true;
+            default: return false;
+        }
+    }
+
+    /** The activations the epilogue applies as vectors, with the reference's semantics (NaN included). */
+    static FloatVector activate(Activation act, FloatVector v) {
+        switch (act.kind()) {
+            case RELU: {
+                VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
+                return FloatVector.zero(S).blend(v, pos);
+            }
+            case CLIP: {
+                VectorMask<Float> below = v.compare(VectorOperators.LT, act.alpha());
+                VectorMask<Float> above = v.compare(VectorOperators.GT, act.beta()).andNot(below);
+                return v.blend(act.alpha(), below).blend(act.beta(), above);
+            }
+            case LEAKY_RELU:
+                return v.mul(act.alpha()).blend(v, v.compare(VectorOperators.GE, 0f));
+            default:
+                return v;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.gapnet.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gapnet.Approx;
+import io.gapnet.GapnetException;
+import io.gapnet.backend.Activation;
+import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.DeviceBuffer;
+import io.gapnet.backend.Queue;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The fast CPU backend's weight handling: packed forms kept only for constant buffers, never stale. */
+class FastCpuTest {
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+        return v;
+    }
+
+    /** Runs d on both CPU backends with the given weights and returns {fast, reference} outputs. */
+    private static float[][] conv(CpuBackend fast, DeviceBuffer w, ConvDesc d, float[] x, float[] weights) {
+        float[][] out = new float[2][];
+        try (CpuBackend ref = new CpuBackend()) {
+            CpuBackend[] backends = {fast, ref};
+            for (int b = 0; b < 2; b++) {
+                CpuBackend be = backends[b];
+                try (Queue q = be.openQueue(); DeviceBuffer xb = be.allocate(x.length, "x");
+                     DeviceBuffer yb = be.allocate(d.outputSize(), "y");
+                     DeviceBuffer refW = b == 1 ? be.allocate(weights.length, "w") : null) {
+                    q.upload(x, 0, xb, 0, x.length);
+                    if (refW != null) q.upload(weights, 0, refW, 0, weights.length);
+                    q.kernels().conv2d(d, xb, b == 0 ? w : refW, null, null, yb);
+                    out[b] = new float[(int) d.outputSize()];
+                    q.download(yb, 0, out[b], 0, out[b].length);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void constantWeightsArePackedOnceAndServeEveryShapeOfTheSameConvolution() {
+        ConvDesc d1 = new ConvDesc(1, 16, 20, 20, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
+        ConvDesc d2 = new ConvDesc(3, 16, 9, 31, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
+        // same weight count, read as 2 groups: the kept packed form must not be reused for it
+        ConvDesc grouped = new ConvDesc(1, 32, 20, 20, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, Activation.NONE);
+        float[] weights = random((int) d1.weightSize(), 1);
+        try (CpuBackend fast = CpuBackend.fast(); Queue q = fast.openQueue();
+             DeviceBuffer w = fast.allocate(weights.length, "w")) {
+            q.upload(weights, 0, w, 0, weights.length);
+            w.markConstant();
+            for (ConvDesc d : new ConvDesc[] {d1, d2, d1, grouped, d1}) {
+                float[][] out = conv(fast, w, d, random((int) d.inputSize(), d.n()), weights);
+                Approx.assertClose(out[1], out[0], 1e-4, 1e-4);
+            }
+            GapnetException e = assertThrows(GapnetException.class, () -> q.upload(weights, 0, w, 0, weights.length));
+            assertTrue(e.getMessage().contains("marked constant"), e.getMessage());
+        }
+    }
+
+    @Test
+    void weightsThatChangeBetweenCallsAreRepackedEveryTime() {
+        ConvDesc d = new ConvDesc(2, 16, 14, 14, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.NONE);
+        float[] x = random((int) d.inputSize(), 3);
+        try (CpuBackend fast = CpuBackend.fast(); Queue q = fast.openQueue();
+             DeviceBuffer w = fast.allocate(d.weightSize(), "w")) {
+            float[] first = random((int) d.weightSize(), 4), second = random((int) d.weightSize(), 5);
+            q.upload(first, 0, w, 0, first.length);
+            float[][] a = conv(fast, w, d, x, first);
+            q.upload(second, 0, w, 0, second.length);
+            float[][] b = conv(fast, w, d, x, second);
+            Approx.assertClose(a[1], a[0], 1e-4, 1e-4);
+            Approx.assertClose(b[1], b[0], 1e-4, 1e-4);
+        }
+    }
+}
