@@ -134,6 +134,9 @@ public final class KernelCases {
             c.add(pool(max, new PoolDesc(1, 3, 9, 5, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 5, 3, false))); // ceil mode
             c.add(pool(max, new PoolDesc(2, 2, 7, 7, 2, 3, 1, 2, 2, 1, 1, 0, 0, 1, 6, 3, true)));
             c.add(pool(max, new PoolDesc(1, 4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8, true)));
+            // rows wider than a vector (the fast path's vector passes), ceil mode past the right edge
+            c.add(pool(max, new PoolDesc(2, 3, 21, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 11, 19, false)));
+            c.add(pool(max, new PoolDesc(1, 2, 17, 40, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2, 6, 14, false))); // ceil mode
         }
         return c;
     }

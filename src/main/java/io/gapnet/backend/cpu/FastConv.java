@@ -2,13 +2,13 @@ package io.gapnet.backend.cpu;
 
 import io.gapnet.backend.Activation;
 import io.gapnet.backend.ConvDesc;
-import io.gapnet.backend.cpu.fast.ConvEngine;
+import io.gapnet.backend.cpu.fast.FastEngine;
 import io.gapnet.backend.cpu.fast.PackedA;
 import io.gapnet.backend.cpu.fast.Sgemm;
 import java.util.stream.IntStream;
 
 /**
- * The fast CPU convolution. With the Vector API: {@link ConvEngine}, an implicit GEMM over the whole batch
+ * The fast CPU convolution. With the Vector API: {@link FastEngine}, an implicit GEMM over the whole batch
  * with weights packed once (kept with a constant weight buffer) and the epilogue fused. Without it: per
  * image and group, an im2col buffer (1x1 stride-1 convolutions read the input in place) times the weights
  * through the scalar {@link Sgemm}, then one pass for bias, residual and activation. Both are checked
@@ -25,17 +25,17 @@ final class FastConv {
     }
 
     static String describe() {
-        return ConvEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
+        return FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
                 : "im2col + scalar SGEMM";
     }
 
     static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm) {
-        ConvEngine engine = ConvEngine.best();
+        FastEngine engine = FastEngine.best();
         int m = d.ocPerGroup(), k = d.cPerGroup() * d.kh() * d.kw();
         if (engine != null) {
             float[] w = wBuf.data();
             PackedA packed = wBuf.derived(PackedA.class, a -> a.matches(d.group(), m, k), () -> {
-                PackedA a = ConvEngine.packWeights(d, w, wBuf.isConstant() ? null : PACKED.get());
+                PackedA a = FastEngine.packWeights(d, w, wBuf.isConstant() ? null : PACKED.get());
                 if (!wBuf.isConstant()) PACKED.set(a.data());
                 return a;
             });

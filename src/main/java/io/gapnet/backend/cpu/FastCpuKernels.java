@@ -9,6 +9,7 @@ import io.gapnet.backend.KernelGeometry;
 import io.gapnet.backend.Kernels;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.cpu.fast.FastEngine;
 import io.gapnet.backend.cpu.fast.Sgemm;
 import io.gapnet.tensor.Shapes;
 
@@ -105,7 +106,9 @@ final class FastCpuKernels implements Kernels {
 
     @Override
     public void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
-        FastPool.maxPool(d, f(x, d.inputSize(), "maxPool input"), f(y, d.outputSize(), "maxPool output"));
+        float[] xv = f(x, d.inputSize(), "maxPool input"), yv = f(y, d.outputSize(), "maxPool output");
+        FastEngine engine = FastEngine.best();
+        if (engine == null || !engine.maxPool(d, xv, yv)) FastPool.maxPool(d, xv, yv);
     }
 
     @Override

@@ -1,42 +1,108 @@
 package io.gapnet.backend.cpu.fast;
 
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * Runs numbered work items on the calling thread plus helpers from the common fork-join pool, each thread
- * taking the next unclaimed item until none are left (dynamic load balancing, one submitted task per
- * helper, none per item). The caller never waits for a helper that has not started: once the caller runs
- * out of items it closes the region, late helpers return at once, and it waits only for helpers still
- * inside an item. So a busy pool only means the caller does more of the work.
+ * Runs numbered work items on the calling thread plus the fast CPU path's helper threads, each thread taking
+ * the next unclaimed item until none are left (dynamic load balancing, nothing allocated per item).
+ * <p>
+ * An inference is a chain of short parallel regions (one or more per layer, often under a millisecond), so
+ * the helpers spin for a while after a region before they park: waking a parked thread costs tens of
+ * microseconds to milliseconds on a busy or virtualised machine, which doubled ResNet-50's time on two
+ * cores when the helpers came from the common fork-join pool. One region runs at a time; a caller that
+ * finds the helpers busy (another thread's region, or a region started from inside a region) runs its
+ * items itself. The caller never waits for a helper that has not joined: it closes the region when it runs
+ * out of items and waits only for helpers still inside an item.
+ * <p>
+ * Threads: {@code -Dgapnet.cpu.threads=N} (default: all available processors).
  */
 public final class Parallel {
     private static final int CLOSED = 1 << 30;
+    /** How long an idle helper keeps looking for the next region before it parks. */
+    private static final long SPIN_NANOS = Long.getLong("gapnet.cpu.spinMicros", 2000) * 1000;
+    private static final int THREADS = Math.max(1, Integer.getInteger("gapnet.cpu.threads",
+            Runtime.getRuntime().availableProcessors()));
+
+    private static final AtomicReference<Region> CURRENT = new AtomicReference<>();
+    private static final Helper[] HELPERS = startHelpers();
 
     private Parallel() {}
 
-    /** Threads a parallel region uses: the common pool's workers plus the caller. */
+    /** Threads a parallel region uses: the helpers plus the caller. */
     public static int threads() {
-        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), ForkJoinPool.getCommonPoolParallelism() + 1));
+        return THREADS;
     }
 
     /** Calls {@code body} once for every item in [0, items), in parallel; rethrows the first failure. */
     public static void run(int items, IntConsumer body) {
         if (items <= 0) return;
-        int helpers = Math.min(threads() - 1, items - 1);
-        if (helpers == 0) {
-            for (int i = 0; i < items; i++) body.accept(i);
-            return;
-        }
         Region region = new Region(items, body);
-        for (int h = 0; h < helpers; h++) ForkJoinPool.commonPool().execute(region::help);
-        region.work();
-        region.close();
+        if (items == 1 || HELPERS.length == 0 || !CURRENT.compareAndSet(null, region)) {
+            region.work();
+        } else {
+            try {
+                for (Helper h : HELPERS) {
+                    if (h.parked) LockSupport.unpark(h);
+                }
+                region.work();
+                region.close();
+            } finally {
+                CURRENT.set(null);
+            }
+        }
         Throwable failure = region.failure.get();
         if (failure instanceof RuntimeException r) throw r;
         if (failure instanceof Error e) throw e;
+    }
+
+    private static Helper[] startHelpers() {
+        Helper[] h = new Helper[THREADS - 1];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = new Helper(i + 1);
+            h[i].start();
+        }
+        return h;
+    }
+
+    /** A daemon thread that helps with whichever region is current. */
+    private static final class Helper extends Thread {
+        volatile boolean parked;
+
+        Helper(int n) {
+            super("gapnet-cpu-" + n);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Region last = null;
+            while (true) {
+                Region r = await(last);
+                r.help();
+                last = r;
+            }
+        }
+
+        /** The next region other than {@code last}: spin for {@link #SPIN_NANOS}, then park until woken. */
+        private Region await(Region last) {
+            long idleSince = System.nanoTime();
+            while (true) {
+                Region r = CURRENT.get();
+                if (r != null && r != last) return r;
+                if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                r = CURRENT.get(); // a region published before the flag was visible would not unpark us
+                if (r == null || r == last) LockSupport.park(this);
+                parked = false;
+                idleSince = System.nanoTime();
+            }
+        }
     }
 
     private static final class Region {
@@ -46,6 +112,7 @@ public final class Parallel {
         /** Helpers inside {@link #work()}, plus {@link #CLOSED} once the caller stops admitting them. */
         final AtomicInteger state = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile Thread waiter;
 
         Region(int items, IntConsumer body) {
             this.items = items;
@@ -73,26 +140,19 @@ public final class Parallel {
                 work();
             } finally {
                 if (state.decrementAndGet() == CLOSED) {
-                    synchronized (this) {
-                        notifyAll();
-                    }
+                    Thread w = waiter;
+                    if (w != null) LockSupport.unpark(w);
                 }
             }
         }
 
+        /** Stops admitting helpers and waits for those inside an item. */
         void close() {
+            waiter = Thread.currentThread();
             if (state.getAndAdd(CLOSED) == 0) return;
-            for (int spin = 0; spin < 1000 && state.get() != CLOSED; spin++) Thread.onSpinWait();
-            synchronized (this) {
-                boolean interrupted = false;
-                while (state.get() != CLOSED) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) Thread.currentThread().interrupt();
+            while (state.get() != CLOSED) {
+                Thread.onSpinWait();
+                if (state.get() != CLOSED) LockSupport.parkNanos(this, 20_000);
             }
         }
     }

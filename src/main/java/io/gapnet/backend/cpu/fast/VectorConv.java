@@ -2,6 +2,7 @@ package io.gapnet.backend.cpu.fast;
 
 import io.gapnet.backend.Activation;
 import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.PoolDesc;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -19,7 +20,7 @@ import jdk.incubator.vector.FloatVector;
  *     to y.</li>
  * </ul>
  */
-final class VectorConv implements ConvEngine {
+final class VectorConv implements FastEngine {
     /** Stride-1 spatial convolutions use shifted rows only when the padded width wastes little. */
     private static final int MIN_SHIFT_WIDTH = 14;
     /** Scratch copies larger than this (floats) are avoided: the gather path needs none. */
@@ -27,6 +28,11 @@ final class VectorConv implements ConvEngine {
 
     private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> WIDE = ThreadLocal.withInitial(() -> new float[0]);
+
+    @Override
+    public boolean maxPool(PoolDesc d, float[] x, float[] y) {
+        return VectorPool.maxPool(d, x, y);
+    }
 
     @Override
     public void conv2d(ConvDesc d, float[] x, PackedA w, float[] bias, float[] residual, float[] y) {
@@ -37,6 +43,14 @@ final class VectorConv implements ConvEngine {
         int hp = d.h() + d.padTop() + d.padBottom(), wp = d.w() + d.padLeft() + d.padRight();
         int cpi = (oh - 1) * wp + ow;
         boolean pointwise = d.kh() == 1 && d.kw() == 1;
+        if (pointwise && unpadded && !stride1 && (long) n * d.c() * p <= MAX_SCRATCH) {
+            // a strided 1x1 convolution (ResNet's downsampling shortcut) only reads every stride-th pixel:
+            // gather those once, then it is a 1x1 stride-1 convolution over the smaller map
+            float[] xs = subsampled(d, x, oh, ow);
+            Columns cols = new Shifted(d, xs, oh, ow, p);
+            VectorGemm.run(w, cols, new VectorGemm.Target(y, 0, n * p, p, d.oc() * p, p, m, bias, residual, d.act()));
+            return;
+        }
         boolean shift = stride1 && (pointwise && unpadded || ow >= MIN_SHIFT_WIDTH)
                 && (unpadded || (long) n * d.c() * hp * wp <= MAX_SCRATCH)
                 && (cpi == p || (long) n * d.oc() * cpi <= MAX_SCRATCH);
@@ -81,6 +95,19 @@ final class VectorConv implements ConvEngine {
             java.util.Arrays.fill(xp, t + (top + h) * wp, t + hp * wp, 0f);
         });
         return xp;
+    }
+
+    /** x[n][c][oy*strideH][ox*strideW] copied into [n][c][oh][ow]. */
+    private static float[] subsampled(ConvDesc d, float[] x, int oh, int ow) {
+        float[] xs = scratch(PADDED, (long) d.n() * d.c() * oh * ow);
+        int h = d.h(), w = d.w(), sh = d.strideH(), sw = d.strideW();
+        Parallel.run(d.n() * d.c(), plane -> {
+            for (int oy = 0; oy < oh; oy++) {
+                int s = (plane * h + oy * sh) * w, t = (plane * oh + oy) * ow;
+                for (int ox = 0; ox < ow; ox++) xs[t + ox] = x[s + ox * sw];
+            }
+        });
+        return xs;
     }
 
     /** y[plane][oy][ox] = act(wide[plane][oy*wp + ox] + bias[plane % channels] + residual), ox < ow. */
@@ -157,8 +184,9 @@ final class VectorConv implements ConvEngine {
     /** Any convolution: per column its window origin, per step its offset; zero outside the input. */
     private static final class Gather implements Columns {
         private final float[] src;
-        private final int count, p, ow, h, w, strideH, strideW, padTop, padLeft, imageStride, groupStride;
-        private final int[] rowOff, rowDy, rowDx;
+        private final int count, p, ow, h, w, strideH, strideW, padTop, padLeft, imageStride, groupStride, taps;
+        /** Per tap (ky, kx): its offset from the window's corner. */
+        private final int[] rowDy, rowDx;
 
         Gather(ConvDesc d, float[] src) {
             this.src = src;
@@ -173,14 +201,12 @@ final class VectorConv implements ConvEngine {
             this.padLeft = d.padLeft();
             this.imageStride = d.c() * h * w;
             this.groupStride = d.cPerGroup() * h * w;
-            int taps = d.kh() * d.kw(), k = d.cPerGroup() * taps;
-            this.rowOff = rowOffsets(d, h * w, w);
-            this.rowDy = new int[k];
-            this.rowDx = new int[k];
-            for (int i = 0; i < k; i++) {
-                int t = i % taps;
-                rowDy[i] = t / d.kw() * d.dilationH();
-                rowDx[i] = t % d.kw() * d.dilationW();
+            this.taps = d.kh() * d.kw();
+            this.rowDy = new int[taps];
+            this.rowDx = new int[taps];
+            for (int t = 0; t < taps; t++) {
+                rowDy[t] = t / d.kw() * d.dilationH();
+                rowDx[t] = t % d.kw() * d.dilationW();
             }
         }
 
@@ -192,26 +218,32 @@ final class VectorConv implements ConvEngine {
         @Override
         public void pack(int g, int k0, int kc, int j0, float[] dst, int dOff, VectorGemm.Scratch s) {
             int nr = VectorGemm.NR;
-            int[] colBase = s.colBase, colY = s.colY, colX = s.colX;
+            // per tap (ky, kx) and column: where the value sits in the group's first channel, or -1 in the padding
+            int[] at = s.tapTable(taps * nr);
             for (int jj = 0; jj < nr; jj++) {
                 int j = j0 + jj;
                 if (j >= count) {
-                    colY[jj] = Integer.MIN_VALUE / 2; // never inside the input
-                    colX[jj] = 0;
-                    colBase[jj] = 0;
+                    for (int t = 0; t < taps; t++) at[t * nr + jj] = -1;
                     continue;
                 }
                 int img = j / p, pix = j - img * p, oy = pix / ow, ox = pix - oy * ow;
-                colY[jj] = oy * strideH - padTop;
-                colX[jj] = ox * strideW - padLeft;
-                colBase[jj] = img * imageStride + g * groupStride + colY[jj] * w + colX[jj];
+                int y0 = oy * strideH - padTop, x0 = ox * strideW - padLeft, base = img * imageStride + g * groupStride;
+                for (int t = 0; t < taps; t++) {
+                    int iy = y0 + rowDy[t], ix = x0 + rowDx[t];
+                    at[t * nr + jj] = Integer.compareUnsigned(iy, h) < 0 && Integer.compareUnsigned(ix, w) < 0
+                            ? base + iy * w + ix : -1;
+                }
             }
+            int ci = k0 / taps, t = k0 - ci * taps;
             for (int q = 0; q < kc; q++) {
-                int k = k0 + q, off = rowOff[k], dy = rowDy[k], dx = rowDx[k], d = dOff + q * nr;
+                int plane = ci * h * w, row = t * nr, d = dOff + q * nr;
                 for (int jj = 0; jj < nr; jj++) {
-                    int iy = colY[jj] + dy, ix = colX[jj] + dx;
-                    dst[d + jj] = Integer.compareUnsigned(iy, h) < 0 && Integer.compareUnsigned(ix, w) < 0
-                            ? src[colBase[jj] + off] : 0f;
+                    int i = at[row + jj];
+                    dst[d + jj] = i < 0 ? 0f : src[i + plane];
+                }
+                if (++t == taps) {
+                    t = 0;
+                    ci++;
                 }
             }
         }

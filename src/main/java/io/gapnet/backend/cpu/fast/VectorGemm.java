@@ -32,13 +32,17 @@ final class VectorGemm {
 
     private VectorGemm() {}
 
-    /** Per-thread buffers: the packed B block, the item's C tiles, and per-column tables for the packers. */
+    /** Per-thread buffers: the packed B block, the item's C tiles, and the gather packer's table. */
     static final class Scratch {
         final float[] b = new float[KC * MAX_PANELS * NR];
         final float[] tiles = new float[MAX_ROW_PANELS * MAX_PANELS * MR * NR];
-        final int[] colBase = new int[NR];
-        final int[] colY = new int[NR];
-        final int[] colX = new int[NR];
+        private int[] taps = new int[9 * NR];
+
+        /** A per-thread table of at least {@code size} ints for the gather packer. */
+        int[] tapTable(int size) {
+            if (taps.length < size) taps = new int[size];
+            return taps;
+        }
     }
 
     /** Runs C = A * B over every group, every row and every column, on all cores. */

@@ -1,17 +1,22 @@
 package io.gapnet.backend.cpu.fast;
 
 import io.gapnet.backend.ConvDesc;
+import io.gapnet.backend.PoolDesc;
 
 /**
- * The fast convolution: implicit GEMM of the packed weights with the input, columns packed straight from
- * the input (no im2col matrix), bias, residual and activation fused into the final store.
+ * The fast CPU path's Vector API kernels. Convolution: implicit GEMM of the packed weights with the input,
+ * columns packed straight from the input (no im2col matrix), bias, residual and activation fused into the
+ * final store. Max pooling: vector passes down and across each window.
  */
-public interface ConvEngine {
+public interface FastEngine {
     /** y = act(conv(x, w) + bias + residual) for d; w is the weights packed as [group][oc/g][c/g*kh*kw]. */
     void conv2d(ConvDesc d, float[] x, PackedA w, float[] bias, float[] residual, float[] y);
 
+    /** y = max pool of x; false (nothing written) for the dilated pools it leaves to the scalar path. */
+    boolean maxPool(PoolDesc d, float[] x, float[] y);
+
     /** The Vector API engine, or null when the jdk.incubator.vector module is absent or switched off. */
-    static ConvEngine best() {
+    static FastEngine best() {
         return Sgemm.Holder.CONV;
     }
 
