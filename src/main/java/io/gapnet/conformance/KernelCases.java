@@ -70,6 +70,9 @@ public final class KernelCases {
         c.add(conv("pointwise", new ConvDesc(2, 32, 10, 10, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.of(Activation.Kind.SIGMOID)), true, true));
         c.add(conv("pointwise", new ConvDesc(4, 20, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), false, true));
         c.add(conv("gather", new ConvDesc(2, 64, 9, 9, 12, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, relu), true, true));
+        // 3x3 stride 1 with many channels, odd sizes
+        c.add(conv("deep", new ConvDesc(2, 72, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
+        c.add(conv("deep", new ConvDesc(1, 64, 10, 7, 70, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1, Activation.clip(-0.5f, 0.5f)), false, false));
         return c;
     }
 

@@ -31,10 +31,9 @@ final class FastConv {
 
     static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm) {
         FastEngine engine = FastEngine.best();
-        int m = d.ocPerGroup(), k = d.cPerGroup() * d.kh() * d.kw();
         if (engine != null) {
             float[] w = wBuf.data();
-            PackedA packed = wBuf.derived(PackedA.class, a -> a.matches(d.group(), m, k), () -> {
+            PackedA packed = wBuf.derived(PackedA.class, a -> FastEngine.packedFor(d, a), () -> {
                 PackedA a = FastEngine.packWeights(d, w, wBuf.isConstant() ? null : PACKED.get());
                 if (!wBuf.isConstant()) PACKED.set(a.data());
                 return a;

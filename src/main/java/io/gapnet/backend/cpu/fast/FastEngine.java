@@ -20,9 +20,17 @@ public interface FastEngine {
         return Sgemm.Holder.CONV;
     }
 
-    /** Packs d's weights [oc, c/g, kh, kw] for {@link #conv2d}, into {@code into} when it is large enough. */
+    /**
+     * Packs d's weights [oc, c/g, kh, kw] for {@link #conv2d} as [group][oc/g][c/g*kh*kw], into {@code into}
+     * when it is large enough.
+     */
     static PackedA packWeights(ConvDesc d, float[] w, float[] into) {
         int m = d.ocPerGroup(), k = d.cPerGroup() * d.kh() * d.kw();
         return PackedA.pack(d.group(), m, k, w, 0, m * k, k, 1, into);
+    }
+
+    /** Whether weights packed earlier serve d (the kept form of a constant buffer is reused only then). */
+    static boolean packedFor(ConvDesc d, PackedA a) {
+        return a.matches(d.group(), d.ocPerGroup(), d.cPerGroup() * d.kh() * d.kw());
     }
 }

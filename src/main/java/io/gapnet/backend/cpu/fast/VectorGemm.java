@@ -212,7 +212,7 @@ final class VectorGemm {
             if (cpi <= 0 || (long) columns > Integer.MAX_VALUE) throw new IllegalArgumentException("bad column layout");
         }
 
-        /** A plain row-major m x n matrix at c[cOff] with leading dimension ldc, no epilogue. */
+        /** A plain row-major matrix at c[cOff], rows of each group after the previous group's m, leading dimension ldc, no epilogue. */
         static Target matrix(float[] c, int cOff, int m, int n, int ldc) {
             return new Target(c, cOff, n, n, 0, ldc, m, null, null, Activation.NONE);
         }
