@@ -13,6 +13,9 @@ final class VectorPool {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
 
+    /** Per-thread row buffers (grown, never shrunk): no allocation per plane or per call. */
+    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
     private VectorPool() {}
 
     static boolean maxPool(PoolDesc d, float[] x, float[] y) {
@@ -21,8 +24,11 @@ final class VectorPool {
         int starts = (ow - 1) * d.strideW() + 1; // window starts needed, in padded column coordinates
         int len = Math.max(left + w, starts + kw - 1) + V; // padded row with room for whole vectors
         Parallel.run(d.n() * d.c(), plane -> {
-            float[] col = new float[len], win = new float[starts + V];
-            java.util.Arrays.fill(col, Float.NEGATIVE_INFINITY);
+            float[][] rows = ROWS.get();
+            if (rows[0].length < len) rows[0] = new float[len];
+            if (rows[1].length < starts + V) rows[1] = new float[starts + V];
+            float[] col = rows[0], win = rows[1];
+            java.util.Arrays.fill(col, 0, len, Float.NEGATIVE_INFINITY);
             for (int oy = 0; oy < oh; oy++) {
                 int y0 = oy * d.strideH() - d.padTop(), a0 = Math.max(0, -y0), a1 = Math.min(kh, h - y0);
                 // down: col[left + ix] = max over the window's rows inside the input
