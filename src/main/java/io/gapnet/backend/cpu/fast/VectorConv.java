@@ -15,9 +15,10 @@ import jdk.incubator.vector.FloatVector;
  *     a column panel is a straight vector copy per reduction step. A 1x1 convolution without padding reads
  *     the input in place and writes the output directly; otherwise the padded-width result (its extra
  *     columns are discarded) is compacted into the output together with the epilogue.</li>
- * <li><b>gather</b> (strided convolutions, small maps): each column's window position is computed once per
- *     panel and every step reads one value per column, zero in the padding; output and epilogue go straight
- *     to y.</li>
+ * <li><b>subsampled</b> (strided 1x1): every stride-th pixel copied once, then read as shifted rows.</li>
+ * <li><b>gather</b> (other strided convolutions, small maps): per column panel, a table of where each tap
+ *     of each column's window sits (or that it is padding), then one read per column and step; output and
+ *     epilogue go straight to y.</li>
  * </ul>
  */
 final class VectorConv implements FastEngine {
@@ -43,26 +44,25 @@ final class VectorConv implements FastEngine {
         int hp = d.h() + d.padTop() + d.padBottom(), wp = d.w() + d.padLeft() + d.padRight();
         int cpi = (oh - 1) * wp + ow;
         boolean pointwise = d.kh() == 1 && d.kw() == 1;
+        // straight into y, epilogue fused: columns are the output pixels of every image
+        VectorGemm.Target direct = new VectorGemm.Target(y, 0, n * p, p, d.oc() * p, p, m, bias, residual, d.act());
         if (pointwise && unpadded && !stride1 && (long) n * d.c() * p <= MAX_SCRATCH) {
             // a strided 1x1 convolution (ResNet's downsampling shortcut) only reads every stride-th pixel:
             // gather those once, then it is a 1x1 stride-1 convolution over the smaller map
-            float[] xs = subsampled(d, x, oh, ow);
-            Columns cols = new Shifted(d, xs, oh, ow, p);
-            VectorGemm.run(w, cols, new VectorGemm.Target(y, 0, n * p, p, d.oc() * p, p, m, bias, residual, d.act()));
+            VectorGemm.run(w, new Shifted(d, subsampled(d, x, oh, ow), oh, ow, p), direct);
             return;
         }
         boolean shift = stride1 && (pointwise && unpadded || ow >= MIN_SHIFT_WIDTH)
                 && (unpadded || (long) n * d.c() * hp * wp <= MAX_SCRATCH)
                 && (cpi == p || (long) n * d.oc() * cpi <= MAX_SCRATCH);
         if (!shift) {
-            Columns cols = new Gather(d, x);
-            VectorGemm.run(w, cols, new VectorGemm.Target(y, 0, n * p, p, d.oc() * p, p, m, bias, residual, d.act()));
+            VectorGemm.run(w, new Gather(d, x), direct);
             return;
         }
         float[] src = unpadded ? x : padded(d, x, hp, wp);
         Columns cols = new Shifted(d, src, hp, wp, cpi);
         if (cpi == p) {
-            VectorGemm.run(w, cols, new VectorGemm.Target(y, 0, n * p, p, d.oc() * p, p, m, bias, residual, d.act()));
+            VectorGemm.run(w, cols, direct);
             return;
         }
         float[] wide = scratch(WIDE, (long) n * d.oc() * cpi);
