@@ -70,6 +70,12 @@ public final class KernelCases {
         c.add(conv("pointwise", new ConvDesc(2, 32, 10, 10, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.of(Activation.Kind.SIGMOID)), true, true));
         c.add(conv("pointwise", new ConvDesc(4, 20, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), false, true));
         c.add(conv("gather", new ConvDesc(2, 64, 9, 9, 12, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, relu), true, true));
+        // strided convolutions on maps at least 14 wide (phase planes on the fast CPU path): a stem-like 7x7,
+        // stride 3 with dilation and asymmetric pads, groups
+        c.add(conv("phased", new ConvDesc(2, 8, 29, 31, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
+        c.add(conv("phased", new ConvDesc(1, 3, 33, 35, 16, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, relu), true, false));
+        c.add(conv("phased", new ConvDesc(1, 4, 50, 47, 8, 3, 3, 3, 2, 2, 1, 1, 0, 2, 1, 1, none), false, false));
+        c.add(conv("phased", new ConvDesc(2, 8, 30, 30, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, Activation.leakyRelu(0.1f)), true, true));
         // 3x3 stride 1 with many channels, odd sizes
         c.add(conv("deep", new ConvDesc(2, 72, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
         c.add(conv("deep", new ConvDesc(1, 64, 10, 7, 70, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1, Activation.clip(-0.5f, 0.5f)), false, false));

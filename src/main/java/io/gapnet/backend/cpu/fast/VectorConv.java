@@ -10,13 +10,14 @@ import jdk.incubator.vector.FloatVector;
  * weights), reduction steps are (input channel, ky, kx), columns are output pixels of all images, so small
  * late-layer maps still fill whole register tiles across the batch. Two ways to read the columns:
  * <ul>
- * <li><b>shifted rows</b> (stride 1): the input, zero-padded once into a scratch copy when the convolution
- *     pads, is read in "padded-width" coordinates where every tap (ky, kx) is a constant offset, so packing
- *     a column panel is a straight vector copy per reduction step. A 1x1 convolution without padding reads
- *     the input in place and writes the output directly; otherwise the padded-width result (its extra
- *     columns are discarded) is compacted into the output together with the epilogue.</li>
+ * <li><b>shifted rows</b> (maps at least 14 wide): the input, zero-padded once into a scratch copy and, for
+ *     strided convolutions with few output channels (a 7x7 stem), split into stride x stride phase planes, is read in "plane-width" coordinates
+ *     where every tap (ky, kx) is a constant offset, so packing a column panel is a straight vector copy per
+ *     reduction step. A 1x1 stride-1 convolution without padding reads the input in place and writes the
+ *     output directly; otherwise the plane-width result (its extra columns are discarded) is compacted into
+ *     the output together with the epilogue.</li>
  * <li><b>subsampled</b> (strided 1x1): every stride-th pixel copied once, then read as shifted rows.</li>
- * <li><b>gather</b> (other strided convolutions, small maps): per column panel, a table of where each tap
+ * <li><b>gather</b> (small maps, other strided convolutions, very large inputs): per column panel, a table of where each tap
  *     of each column's window sits (or that it is padding), then one read per column and step; output and
  *     epilogue go straight to y.</li>
  * </ul>
@@ -24,6 +25,8 @@ import jdk.incubator.vector.FloatVector;
 final class VectorConv implements FastEngine {
     /** Stride-1 spatial convolutions use shifted rows only when the padded width wastes little. */
     private static final int MIN_SHIFT_WIDTH = 14;
+    /** Strided convolutions use phase planes only up to this many output channels per group. */
+    private static final int MAX_PHASED_ROWS = 96;
     /** Scratch copies larger than this (floats) are avoided: the gather path needs none. */
     private static final long MAX_SCRATCH = 1L << 27;
 
@@ -41,33 +44,41 @@ final class VectorConv implements FastEngine {
         if (n == 0 || p == 0 || d.oc() == 0) return;
         boolean stride1 = d.strideH() == 1 && d.strideW() == 1;
         boolean unpadded = d.padTop() == 0 && d.padLeft() == 0 && d.padBottom() == 0 && d.padRight() == 0;
-        int hp = d.h() + d.padTop() + d.padBottom(), wp = d.w() + d.padLeft() + d.padRight();
-        int cpi = (oh - 1) * wp + ow;
         boolean pointwise = d.kh() == 1 && d.kw() == 1;
         // straight into y, epilogue fused: columns are the output pixels of every image
         VectorGemm.Target direct = new VectorGemm.Target(y, 0, n * p, p, d.oc() * p, p, m, bias, residual, d.act());
         if (pointwise && unpadded && !stride1 && (long) n * d.c() * p <= MAX_SCRATCH) {
             // a strided 1x1 convolution (ResNet's downsampling shortcut) only reads every stride-th pixel:
             // gather those once, then it is a 1x1 stride-1 convolution over the smaller map
-            VectorGemm.run(w, new Shifted(d, subsampled(d, x, oh, ow), oh, ow, p), direct);
+            VectorGemm.run(w, new Shifted(d, subsampled(d, x, oh, ow), 1, 1, oh, ow), direct);
             return;
         }
-        boolean shift = stride1 && (pointwise && unpadded || ow >= MIN_SHIFT_WIDTH)
-                && (unpadded || (long) n * d.c() * hp * wp <= MAX_SCRATCH)
+        // the zero-padded input split into strideH x strideW phase planes of hq x wq (one plane at stride 1)
+        int sh = d.strideH(), sw = d.strideW();
+        int hq = Math.floorDiv(d.h() + d.padTop() + d.padBottom() + sh - 1, sh);
+        int wq = Math.floorDiv(d.w() + d.padLeft() + d.padRight() + sw - 1, sw);
+        int cpi = (oh - 1) * wq + ow;
+        boolean inPlace = stride1 && unpadded;
+        // a packed column panel serves every output channel: with many of them gathering costs less than
+        // splitting the input into phase planes and compacting the result (ResNet's 3x3 stride-2 layers),
+        // with few (the 7x7 stem's 64) the phase planes win
+        boolean longRows = ow >= MIN_SHIFT_WIDTH && (stride1 || m <= MAX_PHASED_ROWS);
+        boolean shift = (pointwise && inPlace || longRows)
+                && (inPlace || (long) n * d.c() * sh * sw * hq * wq <= MAX_SCRATCH)
                 && (cpi == p || (long) n * d.oc() * cpi <= MAX_SCRATCH);
         if (!shift) {
             VectorGemm.run(w, new Gather(d, x), direct);
             return;
         }
-        float[] src = unpadded ? x : padded(d, x, hp, wp);
-        Columns cols = new Shifted(d, src, hp, wp, cpi);
+        float[] src = inPlace ? x : phased(d, x, hq, wq);
+        Columns cols = new Shifted(d, src, sh, sw, hq, wq);
         if (cpi == p) {
             VectorGemm.run(w, cols, direct);
             return;
         }
         float[] wide = scratch(WIDE, (long) n * d.oc() * cpi);
         VectorGemm.run(w, cols, new VectorGemm.Target(wide, 0, n * cpi, cpi, d.oc() * cpi, cpi, m, null, null, Activation.NONE));
-        compact(wide, cpi, wp, oh, ow, n * d.oc(), d.oc(), bias, residual, d.act(), y);
+        compact(wide, cpi, wq, oh, ow, n * d.oc(), d.oc(), bias, residual, d.act(), y);
     }
 
     private static float[] scratch(ThreadLocal<float[]> holder, long size) {
@@ -79,22 +90,42 @@ final class VectorConv implements FastEngine {
         return a;
     }
 
-    /** x copied into [n][c][hp][wp] with zero borders. */
-    private static float[] padded(ConvDesc d, float[] x, int hp, int wp) {
-        float[] xp = scratch(PADDED, (long) d.n() * d.c() * hp * wp);
+    /**
+     * x zero-padded and split into phases: [n][c][a][b][i][j] = padded x at row i*strideH + a, column
+     * j*strideW + b, for phase (a, b) of strideH x strideW and i < hq, j < wq (zero past the padded extent).
+     * At stride 1 this is just the padded copy.
+     */
+    private static float[] phased(ConvDesc d, float[] x, int hq, int wq) {
+        int sh = d.strideH(), sw = d.strideW(), phases = sh * sw;
+        float[] xq = scratch(PADDED, (long) d.n() * d.c() * phases * hq * wq);
         int h = d.h(), w = d.w(), top = d.padTop(), left = d.padLeft();
         Parallel.run(d.n() * d.c(), plane -> {
-            int s = plane * h * w, t = plane * hp * wp;
-            java.util.Arrays.fill(xp, t, t + top * wp, 0f);
-            for (int iy = 0; iy < h; iy++) {
-                int row = t + (top + iy) * wp;
-                java.util.Arrays.fill(xp, row, row + left, 0f);
-                System.arraycopy(x, s + iy * w, xp, row + left, w);
-                java.util.Arrays.fill(xp, row + left + w, row + wp, 0f);
+            int s = plane * h * w;
+            for (int a = 0; a < sh; a++) {
+                for (int b = 0; b < sw; b++) {
+                    int t = (plane * phases + a * sw + b) * hq * wq;
+                    // columns j with a source pixel: 0 <= j*sw + b - left < w
+                    int j0 = Math.min(wq, Math.max(0, Math.floorDiv(left - b + sw - 1, sw)));
+                    int j1 = Math.min(wq, Math.max(j0, Math.floorDiv(w - 1 + left - b, sw) + 1));
+                    for (int i = 0; i < hq; i++) {
+                        int row = t + i * wq, iy = i * sh + a - top;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(xq, row, row + wq, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(xq, row, row + j0, 0f);
+                        int src = s + iy * w + j0 * sw + b - left;
+                        if (sw == 1) {
+                            System.arraycopy(x, src, xq, row + j0, j1 - j0);
+                        } else {
+                            for (int j = j0; j < j1; j++, src += sw) xq[row + j] = x[src];
+                        }
+                        java.util.Arrays.fill(xq, row + j1, row + wq, 0f);
+                    }
+                }
             }
-            java.util.Arrays.fill(xp, t + (top + h) * wp, t + hp * wp, 0f);
         });
-        return xp;
+        return xq;
     }
 
     /** x[n][c][oy*strideH][ox*strideW] copied into [n][c][oh][ow]. */
@@ -135,30 +166,30 @@ final class VectorConv implements FastEngine {
         });
     }
 
-    /** Step k = (ci, ky, kx) as an offset into one image's [c][hp][wp] planes. */
-    private static int[] rowOffsets(ConvDesc d, int planeSize, int rowWidth) {
-        int taps = d.kh() * d.kw(), k = d.cPerGroup() * taps;
-        int[] off = new int[k];
-        for (int i = 0; i < k; i++) {
-            int ci = i / taps, t = i % taps, ky = t / d.kw(), kx = t % d.kw();
-            off[i] = ci * planeSize + ky * d.dilationH() * rowWidth + kx * d.dilationW();
-        }
-        return off;
-    }
-
-    /** Stride-1 columns in padded-width coordinates: column c of an image reads src[image + group + row(k) + c]. */
+    /**
+     * Columns of a convolution over phase planes ({@link #phased}, or the input itself at stride 1 without
+     * padding) in "plane-width" coordinates: output pixel (oy, ox) is column c = oy*wq + ox, and step
+     * k = (ci, ky, kx) reads src[image + group + off(k) + c] with off(k) the plane of phase
+     * (ky*dh % sh, kx*dw % sw) of channel ci plus (ky*dh / sh) rows and (kx*dw / sw) columns.
+     */
     private static final class Shifted implements Columns {
         private final float[] src;
         private final int count, cpi, imageStride, groupStride;
         private final int[] rowOff;
 
-        Shifted(ConvDesc d, float[] src, int hp, int wp, int cpi) {
+        Shifted(ConvDesc d, float[] src, int sh, int sw, int hq, int wq) {
             this.src = src;
-            this.cpi = cpi;
+            this.cpi = (d.outH() - 1) * wq + d.outW();
             this.count = d.n() * cpi;
-            this.imageStride = d.c() * hp * wp;
-            this.groupStride = d.cPerGroup() * hp * wp;
-            this.rowOff = rowOffsets(d, hp * wp, wp);
+            int plane = hq * wq, phases = sh * sw;
+            this.imageStride = d.c() * phases * plane;
+            this.groupStride = d.cPerGroup() * phases * plane;
+            int taps = d.kh() * d.kw(), k = d.cPerGroup() * taps;
+            this.rowOff = new int[k];
+            for (int i = 0; i < k; i++) {
+                int ci = i / taps, t = i % taps, dy = t / d.kw() * d.dilationH(), dx = t % d.kw() * d.dilationW();
+                rowOff[i] = (ci * phases + (dy % sh) * sw + dx % sw) * plane + dy / sh * wq + dx / sw;
+            }
         }
 
         @Override
