@@ -141,17 +141,22 @@ final class VectorConv implements FastEngine {
         return xs;
     }
 
-    /** y[plane][oy][ox] = act(wide[plane][oy*wp + ox] + bias[plane % channels] + residual), ox < ow. */
-    private static void compact(float[] wide, int cpi, int wp, int oh, int ow, int planes, int channels, float[] bias,
+    /**
+     * y[plane][oy][ox] = act(wide[plane][oy*wq + ox] + bias[plane % channels] + residual), ox < ow. Whole
+     * vectors may run past the end of an output row: the lanes beyond it land on the next row, which is
+     * written after; only where a vector would leave the plane does it go value by value.
+     */
+    private static void compact(float[] wide, int cpi, int wq, int oh, int ow, int planes, int channels, float[] bias,
                                 float[] residual, Activation act, float[] y) {
         int v = VectorGemm.V;
         boolean vectorAct = VectorGemm.vectorised(act);
         Parallel.run(planes, plane -> {
             float b = bias == null ? 0f : bias[plane % channels];
+            int planeEnd = (plane + 1) * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
-                int s = plane * cpi + oy * wp, t = (plane * oh + oy) * ow, ox = 0;
+                int s = plane * cpi + oy * wq, t = (plane * oh + oy) * ow, ox = 0;
                 if (vectorAct) {
-                    for (; ox + v <= ow; ox += v) {
+                    for (; ox < ow && t + ox + v <= planeEnd; ox += v) {
                         FloatVector r = FloatVector.fromArray(VectorGemm.S, wide, s + ox).add(b);
                         if (residual != null) r = r.add(FloatVector.fromArray(VectorGemm.S, residual, t + ox));
                         VectorGemm.activate(act, r).intoArray(y, t + ox);
@@ -160,7 +165,7 @@ final class VectorConv implements FastEngine {
                 for (; ox < ow; ox++) {
                     float r = wide[s + ox] + b;
                     if (residual != null) r += residual[t + ox];
-                    y[t + ox] = act.apply(r);
+                    y[t + ox] = VectorGemm.activate(act, r);
                 }
             }
         });

@@ -36,6 +36,8 @@ final class VectorGemm {
     static final class Scratch {
         final float[] b = new float[KC * MAX_PANELS * NR];
         final float[] tiles = new float[MAX_ROW_PANELS * MAX_PANELS * MR * NR];
+        /** Per vector of an item's columns: where its row-0 values go ({@link Target#columnBases}). */
+        final int[] bases = new int[MAX_PANELS * 2];
         private int[] taps = new int[9 * NR];
 
         /** A per-thread table of at least {@code size} ints for the gather packer. */
@@ -84,8 +86,9 @@ final class VectorGemm {
                 }
             }
             // finished: write the item's tiles row by row, so each output row is one sequential run
+            c.columnBases(q0 * NR, qs, s.bases);
             for (int ip = ip0; ip < ip1; ip++) {
-                c.store(s.tiles, (ip - ip0) * qs * MR * NR, qs, grp, ip * MR, Math.min(MR, a.m - ip * MR), q0 * NR);
+                c.store(s.tiles, (ip - ip0) * qs * MR * NR, qs, grp, ip * MR, Math.min(MR, a.m - ip * MR), q0 * NR, s.bases);
             }
         });
     }
@@ -194,6 +197,8 @@ final class VectorGemm {
         final float[] bias, residual;
         final Activation act;
         final boolean epilogue;
+        /** An activation without a vector form, applied value by value after the vector store. */
+        final boolean scalarAct;
 
         /** Columns [0, columns) in images of cpi columns; bias, residual and act apply at the final store. */
         Target(float[] c, int base, int columns, int cpi, int imageStride, int rowStride, int m, float[] bias,
@@ -209,6 +214,7 @@ final class VectorGemm {
             this.residual = residual;
             this.act = act;
             this.epilogue = bias != null || residual != null || act.kind() != Activation.Kind.NONE;
+            this.scalarAct = epilogue && !vectorised(act);
             if (cpi <= 0 || (long) columns > Integer.MAX_VALUE) throw new IllegalArgumentException("bad column layout");
         }
 
@@ -223,35 +229,42 @@ final class VectorGemm {
          * vectors where a vector's columns lie in one image, one value at a time where they cross into the
          * next image or pass the last column (masked vector stores were several times slower there).
          */
-        void store(float[] tiles, int t0, int panels, int g, int i0, int rows, int j0) {
+        void store(float[] tiles, int t0, int panels, int g, int i0, int rows, int j0, int[] bases) {
             int row0 = g * m + i0;
-            int end = Math.min(columns, j0 + panels * NR);
+            int end = Math.min(columns, j0 + panels * NR), vectors = (end - j0 + V - 1) / V;
             for (int r = 0; r < rows; r++) {
-                int row = row0 + r;
+                int row = row0 + r, rowAt = row * rowStride;
                 float b = bias == null ? 0f : bias[row];
-                for (int q = 0; q < panels; q++) {
-                    for (int h = 0; h < NR; h += V) {
-                        int j = j0 + q * NR + h;
-                        if (j >= end) break;
-                        int t = t0 + q * MR * NR + r * NR + h;
-                        int img = j / cpi, col = j - img * cpi;
-                        if (col + V <= cpi) {
-                            int at = base + img * imageStride + row * rowStride + col;
-                            FloatVector v = FloatVector.fromArray(S, tiles, t);
-                            if (epilogue) {
-                                v = v.add(b);
-                                if (residual != null) v = v.add(FloatVector.fromArray(S, residual, at));
-                                v = activate(act, v);
-                            }
-                            v.intoArray(c, at);
-                            if (epilogue && !vectorised(act)) {
-                                for (int l = at; l < at + V; l++) c[l] = act.apply(c[l]);
-                            }
-                        } else {
-                            storeScalar(tiles, t, row, j, Math.min(V, end - j), b);
-                        }
+                for (int v = 0; v < vectors; v++) {
+                    int t = t0 + (v >> 1) * MR * NR + r * NR + (v & 1) * V;
+                    if (bases[v] < 0) {
+                        int j = j0 + v * V;
+                        storeScalar(tiles, t, row, j, Math.min(V, end - j), b);
+                        continue;
+                    }
+                    int at = bases[v] + rowAt;
+                    FloatVector x = FloatVector.fromArray(S, tiles, t);
+                    if (epilogue) {
+                        x = x.add(b);
+                        if (residual != null) x = x.add(FloatVector.fromArray(S, residual, at));
+                        x = activate(act, x);
+                    }
+                    x.intoArray(c, at);
+                    if (scalarAct) {
+                        for (int l = at; l < at + V; l++) c[l] = act.apply(c[l]);
                     }
                 }
+            }
+        }
+
+        /**
+         * For each vector of the columns [j0, j0 + panels*NR): the index of its row-0 values in c when all its
+         * columns lie in one image, else -1 (stored one value at a time). Computed once per work item.
+         */
+        void columnBases(int j0, int panels, int[] bases) {
+            for (int v = 0; v < 2 * panels; v++) {
+                int j = j0 + v * V, img = j / cpi, col = j - img * cpi;
+                bases[v] = j < columns && col + V <= cpi ? base + img * imageStride + col : -1;
             }
         }
 
@@ -263,7 +276,7 @@ final class VectorGemm {
                 if (epilogue) {
                     v += b;
                     if (residual != null) v += residual[at];
-                    v = act.apply(v);
+                    v = activate(act, v);
                 }
                 c[at] = v;
             }
@@ -274,9 +287,22 @@ final class VectorGemm {
             float[] zero = new float[MR * NR];
             for (int g = 0; g < a.groups; g++) {
                 for (int i0 = 0; i0 < a.m; i0 += MR) {
-                    for (int j0 = 0; j0 < columns; j0 += NR) store(zero, 0, 1, g, i0, Math.min(MR, a.m - i0), j0);
+                    for (int j0 = 0; j0 < columns; j0 += NR) {
+                        int[] bases = new int[2];
+                        columnBases(j0, 1, bases);
+                        store(zero, 0, 1, g, i0, Math.min(MR, a.m - i0), j0, bases);
+                    }
                 }
             }
+        }
+    }
+
+    /** {@link Activation#apply} with the common cases small enough for the JIT to inline. */
+    static float activate(Activation act, float v) {
+        switch (act.kind()) {
+            case NONE: return v;
+            case RELU: return v > 0 ? v : 0f;
+            default: return act.apply(v);
         }
     }
 
