@@ -172,9 +172,12 @@ final class VectorGemm {
             if (col + V <= cpi && valid == V) {
                 FloatVector.fromArray(S, src, at).intoArray(dst, d + h);
             } else {
-                for (int l = 0; l < V; l++) {
-                    int jj = j + l, i = jj / cpi;
-                    dst[d + h + l] = l < valid ? src[imageBase + i * imageStride + rowOff + (jj - i * cpi)] : 0f;
+                for (int l = 0; l < V; l++, col++) {
+                    if (col == cpi) { // the next image
+                        col = 0;
+                        img++;
+                    }
+                    dst[d + h + l] = l < valid ? src[imageBase + img * imageStride + rowOff + col] : 0f;
                 }
             }
         }
@@ -269,9 +272,13 @@ final class VectorGemm {
         }
 
         private void storeScalar(float[] tiles, int t, int row, int j0, int count, float b) {
-            for (int jj = 0; jj < count; jj++) {
-                int j = j0 + jj, img = j / cpi, col = j - img * cpi;
-                int at = base + img * imageStride + row * rowStride + col;
+            int img = j0 / cpi, col = j0 - img * cpi, rowAt = base + row * rowStride;
+            for (int jj = 0; jj < count; jj++, col++) {
+                if (col == cpi) { // the next image
+                    col = 0;
+                    img++;
+                }
+                int at = rowAt + img * imageStride + col;
                 float v = tiles[t + jj];
                 if (epilogue) {
                     v += b;
