@@ -11,8 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link PackedA}), B is any {@link Columns} source packed panel by panel into a per-thread buffer, and C
  * is a {@link Target} that may spread columns over images and fuse bias, residual and activation into the
  * final store. The work is cut into (group, row range, column range) items that all cores take from one
- * counter; inside an item a panel of A (MR x KC) stays in L1 while it meets every packed column panel of
- * the item (in L2), and a {@link #micro} call keeps an MR x NR tile of C in twelve vector registers.
+ * counter. Inside an item, per reduction block of KC steps, one packed column panel (KC x NR) stays in L1
+ * while the A panels of a row block (in L2) meet it; a {@link #micro} call keeps an MR x NR tile of C in
+ * twelve vector registers, partial sums wait in the thread's L2 tile buffer between reduction blocks, and
+ * the finished item is written out row by row.
  */
 final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
