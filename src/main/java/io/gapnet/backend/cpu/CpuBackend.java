@@ -31,8 +31,7 @@ public final class CpuBackend implements Backend {
 
     private CpuBackend(boolean fast) {
         this.fast = fast;
-        CpuKernels ref = new CpuKernels(this);
-        this.kernels = fast ? new FastCpuKernels(this, ref) : ref;
+        this.kernels = fast ? new FastCpuKernels(this) : new CpuKernels(this);
     }
 
     /** The fast CPU backend, {@code cpu}. */

@@ -13,15 +13,17 @@ import io.gapnet.tensor.Shapes;
 /**
  * The reference kernels: checks that every buffer belongs to this backend, is open and is large enough,
  * then runs the naive implementation of the op (ConvRef, PoolRef, ElementwiseRef, DenseRef, MovementRef).
+ * {@link FastCpuKernels} overrides the ops it speeds up and inherits the rest.
  */
-final class CpuKernels implements Kernels {
+class CpuKernels implements Kernels {
     private final CpuBackend backend;
 
     CpuKernels(CpuBackend backend) {
         this.backend = backend;
     }
 
-    private float[] f(DeviceBuffer b, long needed, String use) {
+    /** The array behind b after checking it belongs to this backend, is open and holds {@code needed} floats. */
+    final float[] f(DeviceBuffer b, long needed, String use) {
         if (b == null) return null;
         b.check(backend, needed, use);
         return ((CpuBuffer) b).data();

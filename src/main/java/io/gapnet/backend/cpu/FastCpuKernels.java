@@ -1,43 +1,30 @@
 package io.gapnet.backend.cpu;
 
-import io.gapnet.backend.Activation;
-import io.gapnet.backend.BinaryOp;
 import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.DeviceBuffer;
 import io.gapnet.backend.GemmDesc;
 import io.gapnet.backend.KernelGeometry;
-import io.gapnet.backend.Kernels;
-import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
 import io.gapnet.backend.cpu.fast.FastEngine;
 import io.gapnet.backend.cpu.fast.Sgemm;
 import io.gapnet.tensor.Shapes;
 
 /**
- * The fast CPU path: convolutions, Gemm and MatMul through a packed, register-tiled SGEMM (the Vector API
- * kernel when available); the remaining ops, cheap in a CNN, are the reference ones. Every result is
- * checked against the reference by the conformance suite.
+ * The fast CPU path: convolutions, Gemm and MatMul through the packed, register-tiled engine (the Vector API
+ * kernels when available), and windowed pooling; every other op, cheap in a CNN, is inherited from the
+ * reference. Every result is checked against the reference by the conformance suite.
  */
-final class FastCpuKernels implements Kernels {
-    private final CpuBackend backend;
-    private final CpuKernels ref;
+final class FastCpuKernels extends CpuKernels {
     private final Sgemm sgemm = Sgemm.best();
 
-    FastCpuKernels(CpuBackend backend, CpuKernels ref) {
-        this.backend = backend;
-        this.ref = ref;
-    }
-
-    private float[] f(DeviceBuffer b, long needed, String use) {
-        if (b == null) return null;
-        b.check(backend, needed, use);
-        return ((CpuBuffer) b).data();
+    FastCpuKernels(CpuBackend backend) {
+        super(backend);
     }
 
     @Override
     public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
         if (!FastConv.worthwhile(d)) {
-            ref.conv2d(d, x, w, bias, residual, y);
+            super.conv2d(d, x, w, bias, residual, y);
             return;
         }
         f(w, d.weightSize(), "conv2d weight");
@@ -81,29 +68,6 @@ final class FastCpuKernels implements Kernels {
                 sgemm.gemm(m, n, k, av, (int) aOff, k, 1, bv, (int) bOff, n, 1, yv, (int) yOff, n));
     }
 
-    // the rest: the reference kernels
-
-    @Override
-    public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
-                          DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
-        ref.batchNorm(n, c, spatial, eps, x, scale, bias, mean, var, y);
-    }
-
-    @Override
-    public void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, DeviceBuffer x, DeviceBuffer y) {
-        ref.lrn(n, c, spatial, size, alpha, beta, bias, x, y);
-    }
-
-    @Override
-    public void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y) {
-        ref.activation(act, count, x, y);
-    }
-
-    @Override
-    public void binary(BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
-        ref.binary(op, aShape, a, bShape, b, yShape, y);
-    }
-
     @Override
     public void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
         float[] xv = f(x, d.inputSize(), "maxPool input"), yv = f(y, d.outputSize(), "maxPool output");
@@ -114,55 +78,5 @@ final class FastCpuKernels implements Kernels {
     @Override
     public void avgPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
         FastPool.avgPool(d, f(x, d.inputSize(), "avgPool input"), f(y, d.outputSize(), "avgPool output"));
-    }
-
-    @Override
-    public void gap(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
-        ref.gap(n, c, spatial, x, y);
-    }
-
-    @Override
-    public void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
-        ref.gmp(n, c, spatial, x, y);
-    }
-
-    @Override
-    public void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
-        ref.reduceMean(shape, reduce, x, y);
-    }
-
-    @Override
-    public void softmax(int outer, int axisLen, int inner, DeviceBuffer x, DeviceBuffer y) {
-        ref.softmax(outer, axisLen, inner, x, y);
-    }
-
-    @Override
-    public void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y) {
-        ref.transpose(shape, perm, x, y);
-    }
-
-    @Override
-    public void concat(int axis, int[][] shapes, DeviceBuffer[] xs, int[] yShape, DeviceBuffer y) {
-        ref.concat(axis, shapes, xs, yShape, y);
-    }
-
-    @Override
-    public void pad(int[] shape, int[] begin, int[] end, PadMode mode, float value, DeviceBuffer x, DeviceBuffer y) {
-        ref.pad(shape, begin, end, mode, value, x, y);
-    }
-
-    @Override
-    public void gather(int[] shape, int axis, int[] indices, int[] indicesShape, DeviceBuffer x, DeviceBuffer y) {
-        ref.gather(shape, axis, indices, indicesShape, x, y);
-    }
-
-    @Override
-    public void slice(int[] shape, int[] starts, int[] steps, int[] yShape, DeviceBuffer x, DeviceBuffer y) {
-        ref.slice(shape, starts, steps, yShape, x, y);
-    }
-
-    @Override
-    public void copy(int count, DeviceBuffer x, DeviceBuffer y) {
-        ref.copy(count, x, y);
     }
 }
