@@ -17,7 +17,7 @@ public interface FastEngine {
 
     /** The Vector API engine, or null when the jdk.incubator.vector module is absent or switched off. */
     static FastEngine best() {
-        return Sgemm.Holder.CONV;
+        return Sgemm.Holder.ENGINE;
     }
 
     /**

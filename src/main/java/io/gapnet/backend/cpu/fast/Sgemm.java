@@ -35,7 +35,7 @@ public interface Sgemm {
 
     final class Holder {
         static final Sgemm BEST = choose();
-        static final FastEngine CONV = BEST instanceof ScalarSgemm ? null : newInstance("io.gapnet.backend.cpu.fast.VectorConv");
+        static final FastEngine ENGINE = BEST instanceof ScalarSgemm ? null : newInstance("io.gapnet.backend.cpu.fast.VectorConv");
 
         private Holder() {}
 

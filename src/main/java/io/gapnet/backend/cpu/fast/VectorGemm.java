@@ -294,10 +294,10 @@ final class VectorGemm {
         /** C = 0 (then the epilogue) when the reduction is empty. */
         void fill(PackedA a) {
             float[] zero = new float[MR * NR];
+            int[] bases = new int[2];
             for (int g = 0; g < a.groups; g++) {
                 for (int i0 = 0; i0 < a.m; i0 += MR) {
                     for (int j0 = 0; j0 < columns; j0 += NR) {
-                        int[] bases = new int[2];
                         columnBases(j0, 1, bases);
                         store(zero, 0, 1, g, i0, Math.min(MR, a.m - i0), j0, bases);
                     }
