@@ -13,6 +13,9 @@ import java.util.List;
  * GAPNET_REQUIRE) names it: then it fails.
  */
 public final class Require {
+    /** Names in {@code -Dgapnet.require} that are tools the tests use, not backends. */
+    static final java.util.Set<String> TOOLS = java.util.Set.of("nvcc");
+
     private Require() {}
 
     public static List<String> required() {
@@ -23,10 +26,21 @@ public final class Require {
         return r;
     }
 
+    /**
+     * Skips the calling test visibly when a tool it needs is missing, or fails it when {@code -Dgapnet.require}
+     * names that tool (as CI names {@code nvcc}).
+     */
+    public static void tool(String name, boolean present, String reason) {
+        if (present) return;
+        if (required().contains(name)) fail("-Dgapnet.require names '" + name + "' but " + reason);
+        assumeTrue(false, "SKIPPED: " + reason);
+    }
+
     /** The accelerated backends to test: available ones except the reference; fails for required ones that are missing. */
     public static List<String> acceleratedBackends() {
         List<String> available = Backends.available();
         for (String need : required()) {
+            if (TOOLS.contains(need)) continue;
             if (!available.contains(need)) {
                 String reason = Backends.list().stream().filter(e -> e.name().equals(need)).map(Backends.Entry::reason)
                         .findFirst().orElse("unknown backend");

@@ -66,17 +66,27 @@ public final class CudaBackend implements Backend {
 
     static DeviceInfo info(CudaDevice d) {
         Map<String, String> m = new LinkedHashMap<>();
+        if (d.simulated()) {
+            m.put("simulated", "yes: the CUDA simulator (src/test/cuda-sim) runs the real driver calls and kernels on the"
+                    + " CPU; it proves correctness, not speed, and cannot show stream races or SASS behaviour");
+        }
         m.put("compute capability", d.computeCapability());
         m.put("multiprocessors", Integer.toString(d.multiprocessors()));
         m.put("memory", (d.memory() >> 20) + " MiB");
         m.put("driver (CUDA version)", d.driver());
-        m.put("kernels", "ahead-of-time fatbin: SASS sm_75, sm_80, sm_86, sm_89, sm_90 + PTX compute_90");
+        m.put("kernels", d.simulated() ? "cuda-kernels/*.cu compiled as C++, each checked against the fatbin's sm_90 entry"
+                : "ahead-of-time fatbin: SASS sm_75, sm_80, sm_86, sm_89, sm_90 + PTX compute_90");
         m.put("GEMM", CudaLibrary.gemmPath());
         return new DeviceInfo("cuda", "cuda:" + d.index(), d.name(), m);
     }
 
-    private static long roundUp(long bytes) {
-        long unit = bytes < (1 << 20) ? 512 : 1 << 20;
+    /**
+     * The pool's block size for a request: rounded up so that blocks are reused across similar sizes, except on
+     * the simulator, where each block is exactly as large as asked so that its guard page catches the first
+     * element past the end.
+     */
+    private long roundUp(long bytes) {
+        long unit = dev.simulated() ? 4 : bytes < (1 << 20) ? 512 : 1 << 20;
         return (bytes + unit - 1) / unit * unit;
     }
 
