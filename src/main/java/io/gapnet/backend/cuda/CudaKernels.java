@@ -17,6 +17,7 @@ import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
@@ -42,11 +43,29 @@ final class CudaKernels implements Kernels {
         return ((CudaBuffer) b).ptr();
     }
 
+    /**
+     * Called with every launch's kernel name and parameter kinds (see {@link Launch#kinds}); tests use it to check
+     * the argument lists against the kernels' PTX signatures.
+     */
+    interface LaunchObserver {
+        void launched(String kernel, String kinds);
+    }
+
+    static volatile LaunchObserver observer;
+
+    /** {@code -Dgapnet.cuda.syncEachLaunch=true}: wait for every kernel and name the one that failed. */
+    static boolean syncEachLaunch() {
+        return Boolean.getBoolean("gapnet.cuda.syncEachLaunch");
+    }
+
     /** Collects kernel parameters in order, then launches. */
     private final class Launch {
         final String name;
         final CUfunction function;
         final List<Pointer> args = new ArrayList<>();
+        /** One letter per parameter: p pointer, i int32, l int64, f float32, d a Dims8 struct (8 x int32). */
+        final StringBuilder kinds = new StringBuilder();
+        final List<String> values = new ArrayList<>();
 
         Launch(String file, String name) {
             this.name = name;
@@ -54,30 +73,34 @@ final class CudaKernels implements Kernels {
             this.function = backend.function(file, name);
         }
 
-        Launch p(CUdeviceptr v) {
-            args.add(Pointer.to(v));
+        private Launch add(char kind, Pointer p, String value) {
+            args.add(p);
+            kinds.append(kind);
+            values.add(value);
             return this;
+        }
+
+        Launch p(CUdeviceptr v) {
+            // JCuda prints "CUdeviceptr[nativePointer=0x...,byteOffset=...]"
+            return add('p', Pointer.to(v), v.toString().replaceAll("^\\w+\\[nativePointer=|\\]$", ""));
         }
 
         Launch i(int v) {
-            args.add(Pointer.to(new int[] {v}));
-            return this;
+            return add('i', Pointer.to(new int[] {v}), Integer.toString(v));
         }
 
         Launch l(long v) {
-            args.add(Pointer.to(new long[] {v}));
-            return this;
+            return add('l', Pointer.to(new long[] {v}), v + "L");
         }
 
         Launch f(float v) {
-            args.add(Pointer.to(new float[] {v}));
-            return this;
+            return add('f', Pointer.to(new float[] {v}), v + "f");
         }
 
         /** A Dims8 struct: the values right-aligned, padded on the left with {@code pad}. */
         Launch dims(int[] v, int pad) {
-            args.add(Pointer.to(Shapes.padLeft(v, 8, pad, name)));
-            return this;
+            int[] padded = Shapes.padLeft(v, 8, pad, name);
+            return add('d', Pointer.to(padded), java.util.Arrays.toString(padded));
         }
 
         /** A 1-D launch over {@code n} elements (the kernels loop with a grid stride). */
@@ -89,8 +112,16 @@ final class CudaKernels implements Kernels {
 
         void run(int gx, int gy, int gz, int bx, int by, int bz) {
             if (gx == 0 || gy == 0 || gz == 0) return;
-            CuCheck.check(JCudaDriver.cuLaunchKernel(function, gx, gy, gz, bx, by, bz, 0, queue.stream(),
-                    Pointer.to(args.toArray(new Pointer[0])), null), "cuLaunchKernel " + name);
+            int r = JCudaDriver.cuLaunchKernel(function, gx, gy, gz, bx, by, bz, 0, queue.stream(),
+                    Pointer.to(args.toArray(new Pointer[0])), null);
+            LaunchObserver o = observer;
+            if (o != null) o.launched(name, kinds.toString());
+            if (r == CUresult.CUDA_SUCCESS && syncEachLaunch()) r = JCudaDriver.cuStreamSynchronize(queue.stream());
+            if (r != CUresult.CUDA_SUCCESS) {
+                CuCheck.check(r, "kernel " + name + " <<<(" + gx + "," + gy + "," + gz + "), (" + bx + "," + by + "," + bz
+                        + ")>>> (" + String.join(", ", values) + ")" + (syncEachLaunch() ? " (synchronised after the launch"
+                        + " by -Dgapnet.cuda.syncEachLaunch=true)" : ""));
+            }
         }
     }
 
@@ -227,6 +258,10 @@ final class CudaKernels implements Kernels {
         CuCheck.checkBlas(JCublas2.cublasSgemm(h, transFirst ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                 transSecond ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {alpha}),
                 first, ldFirst, second, ldSecond, Pointer.to(new float[] {beta}), y, ldy), "cublasSgemm");
+        if (syncEachLaunch()) {
+            CuCheck.check(JCudaDriver.cuStreamSynchronize(queue.stream()), "cublasSgemm m=" + m + " n=" + n + " k=" + k
+                    + " (synchronised after the call by -Dgapnet.cuda.syncEachLaunch=true)");
+        }
     }
 
     private void gemmKernel(int m, int n, int k, CUdeviceptr a, long aOff, int asi, int asp, CUdeviceptr b, long bOff,

@@ -81,15 +81,12 @@ final class CudaLibrary {
 
     /**
      * Whether cuBLAS can be used: JCublas2 loads (libcublas.so.12 present) and {@code -Dgapnet.cuda.cublas=false}
-     * does not turn it off.
+     * does not turn it off. The library is loaded once; the property is read at every call, so a queue opened after
+     * it changes takes the other path.
      */
     static synchronized boolean cublas() {
+        if (cublasDisabled()) return false;
         if (cublas != null) return cublas;
-        if (!Boolean.parseBoolean(System.getProperty("gapnet.cuda.cublas", "true"))) {
-            cublasReason = "turned off with -Dgapnet.cuda.cublas=false";
-            cublas = false;
-            return false;
-        }
         try {
             JCublas2.setExceptionsEnabled(false);
             JCublas2.initialize();
@@ -99,6 +96,10 @@ final class CudaLibrary {
             cublas = false;
         }
         return cublas;
+    }
+
+    private static boolean cublasDisabled() {
+        return !Boolean.parseBoolean(System.getProperty("gapnet.cuda.cublas", "true"));
     }
 
     private static final java.util.regex.Pattern MISSING_LIBRARY =
@@ -118,6 +119,8 @@ final class CudaLibrary {
 
     /** Which path dense layers take, as `gapnet devices` and `bench` report it. */
     static String gemmPath() {
-        return cublas() ? "cuBLAS sgemm (libcublas.so.12)" : "gapnet tiled SGEMM kernel (" + cublasReason + ")";
+        if (cublas()) return "cuBLAS sgemm (libcublas.so.12)";
+        return "gapnet tiled SGEMM kernel (" + (cublasDisabled() ? "cuBLAS turned off with -Dgapnet.cuda.cublas=false"
+                : cublasReason) + ")";
     }
 }
