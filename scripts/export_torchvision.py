@@ -11,7 +11,30 @@ import sys
 
 import torch
 import torchvision
-from onnx import numpy_helper
+
+
+def _varint(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def tensor_proto(array, name):
+    """A float32 ONNX TensorProto (dims = field 1, data_type = 2, name = 8, raw_data = 9), without the onnx package."""
+    a = array.astype("<f4", copy=False)
+    out = bytearray()
+    for d in a.shape:
+        out += b"\x08" + _varint(int(d))
+    out += b"\x10" + _varint(1)  # FLOAT
+    n = name.encode()
+    out += b"\x42" + _varint(len(n)) + n
+    raw = a.tobytes()
+    out += b"\x4a" + _varint(len(raw)) + raw
+    return bytes(out)
 
 
 def export(name, out_dir):
@@ -48,9 +71,9 @@ def export(name, out_dir):
         d = os.path.join(folder, f"test_data_set_{k}")
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "input_0.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(x.numpy(), "input").SerializeToString())
+            f.write(tensor_proto(x.numpy(), "input"))
         with open(os.path.join(d, "output_0.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(y.numpy(), "logits").SerializeToString())
+            f.write(tensor_proto(y.numpy(), "logits"))
     print(f"{name}: exported to {folder} with the {how} (torch {torch.__version__}, torchvision {torchvision.__version__})")
 
 

@@ -78,6 +78,18 @@ class CliTest {
         assertTrue(r.out().contains("cpu: available"), r.out());
         assertTrue(r.out().contains("opencl:"), r.out());
         assertTrue(r.out().contains("cuda:"), r.out());
+        if (r.out().contains("gapnet CUDA simulator")) {
+            // the simulated device says so, and names the CUDA backend's own GEMM path
+            assertTrue(r.out().contains("simulated: yes"), r.out());
+            assertTrue(r.out().matches("(?s).*cuda:0  gapnet CUDA simulator.*GEMM: (cuBLAS sgemm|gapnet tiled SGEMM).*"), r.out());
+        }
+    }
+
+    @Test
+    void benchSkipsTheReferenceWithParityImagesZero() {
+        CliRunner.Result r = cli("bench", "--size", "32,32", "--iters", "1", "--warmup", "0", "--parity-images", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*\\ncpu .* -\\n.*"), r.out());
     }
 
     @Test
