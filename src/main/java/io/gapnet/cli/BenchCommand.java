@@ -5,17 +5,17 @@ import io.gapnet.backend.Backend;
 import io.gapnet.backend.Backends;
 import io.gapnet.backend.cpu.CpuBackend;
 import io.gapnet.model.Graph;
-import io.gapnet.model.ValueInfo;
+import io.gapnet.runtime.RandomInputs;
 import io.gapnet.runtime.Session;
 import io.gapnet.tensor.DType;
 import io.gapnet.tensor.Tensor;
+import io.gapnet.util.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
         if (graph.inputs().size() != 1 || graph.inputs().get(0).dtype() == DType.INT64) {
             throw new GapnetException("bench needs a model with one float input");
         }
-        Tensor input = randomInput(graph.inputs().get(0));
+        Tensor input = RandomInputs.of(graph, 42, batch, size[0], size[1]).values().iterator().next();
         List<String> selected = backend.equals("all") ? Backends.available() : Arrays.asList(backend.split(","));
         if (!json) {
             System.out.printf(Locale.ROOT, "model %s, input %s, %d warm-up run(s)%n", graph.name(),
@@ -137,18 +137,6 @@ final class BenchCommand implements Callable<Integer> {
 
     private static String cut(String s, int n) {
         return s.length() <= n ? s : s.substring(0, n - 1) + "~";
-    }
-
-    private Tensor randomInput(ValueInfo v) {
-        int c = v.hasShape() && v.dims().length == 4 && v.dims()[1] > 0 ? (int) v.dims()[1] : 3;
-        int[] shape = {batch, c, size[0], size[1]};
-        if (v.hasShape() && v.dims().length == 4) {
-            for (int i = 2; i < 4; i++) if (v.dims()[i] > 0) shape[i] = (int) v.dims()[i];
-        }
-        Random r = new Random(42);
-        float[] data = new float[batch * c * shape[2] * shape[3]];
-        for (int i = 0; i < data.length; i++) data[i] = (float) r.nextGaussian();
-        return Tensor.of(data, shape);
     }
 
     private static Tensor referenceOutput(Graph graph, Tensor input) {

@@ -10,6 +10,7 @@ import io.gapnet.runtime.Prediction;
 import io.gapnet.runtime.Session;
 import io.gapnet.tensor.DType;
 import io.gapnet.tensor.Tensor;
+import io.gapnet.util.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

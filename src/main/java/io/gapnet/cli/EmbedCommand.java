@@ -7,6 +7,7 @@ import io.gapnet.image.ImageLoader;
 import io.gapnet.runtime.Session;
 import io.gapnet.tensor.Npy;
 import io.gapnet.tensor.Tensor;
+import io.gapnet.util.Json;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -218,13 +218,7 @@ public final class Server implements AutoCloseable {
     }
 
     static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : String.valueOf(s).toCharArray()) {
-            if (c == '"' || c == '\\') sb.append('\\').append(c);
-            else if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-            else sb.append(c);
-        }
-        return sb.append('"').toString();
+        return io.gapnet.util.Json.quote(s);
     }
 
     /** Stops listening, lets queued requests finish, and stops the batcher (the Session stays open). */
