@@ -14,14 +14,16 @@ public final class Node {
     private final List<String> outputs;
     private final Attributes attrs;
     private final String displayOp;
+    private final List<String> origins;
 
     public Node(String name, String opType, String domain, List<String> inputs, List<String> outputs, Attributes attrs) {
-        this(name, opType, domain, inputs, outputs, attrs, opType);
+        this(name, opType, domain, inputs, outputs, attrs, opType, List.of(name));
     }
 
     private Node(String name, String opType, String domain, List<String> inputs, List<String> outputs, Attributes attrs,
-                 String displayOp) {
+                 String displayOp, List<String> origins) {
         this.displayOp = displayOp;
+        this.origins = List.copyOf(origins);
         this.name = name;
         this.opType = opType;
         this.domain = domain == null ? "" : domain;
@@ -77,7 +79,28 @@ public final class Node {
 
     /** A node that replaces this one (a fusion), with other op, inputs, outputs and attributes, described as this one. */
     public Node rewrite(String newOp, String newDomain, List<String> newInputs, List<String> newOutputs, Attributes newAttrs) {
-        return new Node(name, newOp, newDomain, newInputs, newOutputs, newAttrs, displayOp);
+        return rewrite(newOp, newDomain, newInputs, newOutputs, newAttrs, List.of());
+    }
+
+    /** As {@link #rewrite(String, String, List, List, Attributes)}, standing for {@code absorbed} nodes too. */
+    public Node rewrite(String newOp, String newDomain, List<String> newInputs, List<String> newOutputs, Attributes newAttrs,
+                        List<Node> absorbed) {
+        List<String> all = new java.util.ArrayList<>(origins);
+        for (Node n : absorbed) all.addAll(n.origins);
+        return new Node(name, newOp, newDomain, newInputs, newOutputs, newAttrs, displayOp, all);
+    }
+
+    /**
+     * The names of the model's nodes this node computes: itself, and those the optimiser fused into it (a Conv's
+     * BatchNormalization, residual Add and activation).
+     */
+    public List<String> origins() {
+        return origins;
+    }
+
+    /** The op the model used for this node (a fused Conv is still "Conv"). */
+    public String modelOp() {
+        return displayOp;
     }
 
     @Override

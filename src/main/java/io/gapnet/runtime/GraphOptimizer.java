@@ -94,7 +94,8 @@ public final class GraphOptimizer {
             inits.put(wName, Tensor.of(nw, w.shape()));
             String bName = unique(inits, bn.name() + "::bias_folded");
             inits.put(bName, Tensor.of(nb, oc));
-            replaced.put(conv, conv.rewrite("Conv", "", List.of(conv.input(0), wName, bName), List.of(bn.output(0)), conv.attrs()));
+            replaced.put(conv, conv.rewrite("Conv", "", List.of(conv.input(0), wName, bName), List.of(bn.output(0)), conv.attrs(),
+                    List.of(bn)));
             removed.add(bn);
         }
         if (replaced.isEmpty()) return g;
@@ -117,12 +118,14 @@ public final class GraphOptimizer {
             String out = conv.output(0);
             String residual = "";
             Activation act = Activation.NONE;
+            List<Node> absorbed = new ArrayList<>();
             if (soleUse(g, consumers, outs, out)) {
                 Node next = consumers.get(out).get(0);
                 if (isDefault(next, "Add") && !removed.contains(next) && !next.attrs().has("broadcast")
                         && !next.input(0).equals(next.input(1))) {
                     residual = next.input(0).equals(out) ? next.input(1) : next.input(0);
                     removed.add(next);
+                    absorbed.add(next);
                     out = next.output(0);
                 }
             }
@@ -133,14 +136,14 @@ public final class GraphOptimizer {
                 if (a != null && !removed.contains(next)) {
                     act = a;
                     removed.add(next);
+                    absorbed.add(next);
                     out = next.output(0);
                 }
             }
             if (out.equals(conv.output(0))) continue;
-            Attributes attrs = conv.attrs().with("activation", act.kind().name())
-                    .with("activation_alpha", act.alpha()).with("activation_beta", act.beta());
+            Attributes attrs = Activations.withActivation(conv.attrs(), act);
             replaced.put(conv, conv.rewrite("FusedConv", OpSet.GAPNET_DOMAIN,
-                    List.of(conv.input(0), conv.input(1), conv.input(2), residual), List.of(out), attrs));
+                    List.of(conv.input(0), conv.input(1), conv.input(2), residual), List.of(out), attrs, absorbed));
         }
         if (replaced.isEmpty()) return g;
         List<Node> nodes = new ArrayList<>();
@@ -149,6 +152,30 @@ public final class GraphOptimizer {
             nodes.add(replaced.getOrDefault(n, n));
         }
         return g.withNodes(nodes, g.initializers());
+    }
+
+    /**
+     * The default-domain ONNX nodes that compute what {@code n} computes: {@code n} itself, or for a FusedConv its
+     * Conv (with the folded weights it reads), residual Add and activation. Initializers the nodes need besides the
+     * graph's (Clip's bounds) go into {@code initializers}.
+     */
+    public static List<Node> unfuse(Node n, Map<String, Tensor> initializers, int opset) {
+        if (!n.domain().equals(OpSet.GAPNET_DOMAIN) || !n.opType().equals("FusedConv")) return List.of(n);
+        List<Node> out = new ArrayList<>();
+        String y = n.output(0), value = y + "::conv";
+        Activation act = Activations.fromAttributes(n.attrs());
+        boolean residual = !n.input(3).isEmpty();
+        List<String> convIn = n.input(2).isEmpty() ? List.of(n.input(0), n.input(1)) : List.of(n.input(0), n.input(1), n.input(2));
+        String convOut = residual || act.kind() != Activation.Kind.NONE ? value : y;
+        out.add(new Node(n.name(), "Conv", convIn, List.of(convOut), Activations.withoutActivation(n.attrs())));
+        if (residual) {
+            String sum = act.kind() != Activation.Kind.NONE ? y + "::sum" : y;
+            out.add(new Node(n.name() + "::add", "Add", List.of(convOut, n.input(3)), List.of(sum), Attributes.none()));
+            convOut = sum;
+        }
+        Node a = Activations.node(act, n.name() + "::act", convOut, y, initializers, opset);
+        if (a != null) out.add(a);
+        return out;
     }
 
     static Graph pruneInitializers(Graph g) {

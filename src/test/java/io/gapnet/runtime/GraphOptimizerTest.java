@@ -55,4 +55,40 @@ class GraphOptimizerTest {
         assertEquals(0, g.nodes().stream().filter(n -> n.opType().equals("BatchNormalization") || n.opType().equals("Add")
                 || n.opType().equals("Relu")).count(), "every BN, residual Add and ReLU is folded or fused");
     }
+
+    @Test
+    void aFusedNodeRemembersTheModelsNodesAndUnfusesBackIntoThem() {
+        Graph g = GraphOptimizer.optimize(convBnRelu());
+        Node fused = g.nodes().get(0);
+        assertEquals(List.of("conv", "bn", "relu"), fused.origins());
+        Map<String, Tensor> inits = new java.util.LinkedHashMap<>();
+        List<Node> onnx = GraphOptimizer.unfuse(fused, inits, 13);
+        assertEquals(List.of("Conv", "Relu"), onnx.stream().map(Node::opType).toList());
+        assertTrue(onnx.stream().allMatch(n -> n.domain().isEmpty()), "default-domain ONNX ops only");
+        assertTrue(!onnx.get(0).attrs().has("activation"), "the Conv carries no fusion attribute");
+        assertEquals("y", onnx.get(1).output(0));
+        // the unfused nodes compute what the fused one does: x = [1, 3] gives [3.5, 9.5, 0, 0] as above
+        Map<String, Tensor> weights = new java.util.LinkedHashMap<>(g.initializers());
+        weights.putAll(inits);
+        Graph back = new Graph("back", onnx, weights, List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(back, cpu)) {
+            Approx.assertTensor(new int[] {1, 2, 1, 2}, new float[] {3.5f, 9.5f, 0, 0}, s.run(Tensor.of(new float[] {1, 3}, 1, 1, 1, 2)));
+        }
+    }
+
+    @Test
+    void clipUnfusesWithItsBoundsAsInputsFromOpset11AndAttributesBefore() {
+        Node fused = new Node("c", "Conv", List.of("x", "w"), List.of("y"), Attributes.none())
+                .rewrite("FusedConv", io.gapnet.runtime.ops.OpSet.GAPNET_DOMAIN, List.of("x", "w", "", "r"), List.of("y"),
+                        io.gapnet.runtime.ops.Activations.withActivation(Attributes.none(), io.gapnet.backend.Activation.clip(0, 6)));
+        Map<String, Tensor> inits = new java.util.LinkedHashMap<>();
+        List<Node> at13 = GraphOptimizer.unfuse(fused, inits, 13);
+        assertEquals(List.of("Conv", "Add", "Clip"), at13.stream().map(Node::opType).toList());
+        assertEquals(List.of("y::sum", "c::act_min", "c::act_max"), at13.get(2).inputs());
+        assertEquals(0f, inits.get("c::act_min").floats()[0]);
+        assertEquals(6f, inits.get("c::act_max").floats()[0]);
+        List<Node> at9 = GraphOptimizer.unfuse(fused, new java.util.LinkedHashMap<>(), 9);
+        assertEquals(6f, at9.get(2).attrs().getFloat("max", 0));
+    }
 }

@@ -54,6 +54,67 @@ public final class Activations {
         }
     }
 
+    /** Base attributes plus an activation, as FusedConv stores it ({@code activation}, {@code activation_alpha/beta}). */
+    public static Attributes withActivation(Attributes base, Activation act) {
+        return base.with("activation", act.kind().name()).with("activation_alpha", act.alpha()).with("activation_beta", act.beta());
+    }
+
+    /** The activation of a FusedConv's attributes (none when absent). */
+    public static Activation fromAttributes(Attributes a) {
+        Activation.Kind kind = Activation.Kind.valueOf(a.getString("activation", "NONE"));
+        return new Activation(kind, a.getFloat("activation_alpha", 0f), a.getFloat("activation_beta", 0f));
+    }
+
+    /** Attributes without the activation that {@link #withActivation} added: a fused node's own op's attributes. */
+    public static Attributes withoutActivation(Attributes a) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>(a.asMap());
+        m.keySet().removeAll(java.util.List.of("activation", "activation_alpha", "activation_beta"));
+        return new Attributes(m);
+    }
+
+    /**
+     * The ONNX node that computes {@code act} (the inverse of {@link #of}); Clip's bounds become initializers in
+     * {@code initializers} from opset 11 on, attributes before. Null for {@link Activation#NONE}.
+     */
+    public static Node node(Activation act, String name, String input, String output, java.util.Map<String, Tensor> initializers,
+                            int opset) {
+        java.util.Map<String, Object> a = new java.util.LinkedHashMap<>();
+        java.util.List<String> in = new java.util.ArrayList<>(java.util.List.of(input));
+        String op;
+        switch (act.kind()) {
+            case NONE: return null;
+            case RELU: op = "Relu"; break;
+            case LEAKY_RELU: op = "LeakyRelu"; a.put("alpha", act.alpha()); break;
+            case SIGMOID: op = "Sigmoid"; break;
+            case TANH: op = "Tanh"; break;
+            case HARD_SWISH: op = "HardSwish"; break;
+            case ELU: op = "Elu"; a.put("alpha", act.alpha()); break;
+            case SELU: op = "Selu"; a.put("alpha", act.alpha()); a.put("gamma", act.beta()); break;
+            case SOFTPLUS: op = "Softplus"; break;
+            case EXP: op = "Exp"; break;
+            case LOG: op = "Log"; break;
+            case SQRT: op = "Sqrt"; break;
+            case NEG: op = "Neg"; break;
+            case ABS: op = "Abs"; break;
+            case RECIPROCAL: op = "Reciprocal"; break;
+            case HARD_SIGMOID: op = "HardSigmoid"; a.put("alpha", act.alpha()); a.put("beta", act.beta()); break;
+            case CLIP:
+                op = "Clip";
+                if (opset < 11) {
+                    a.put("min", act.alpha());
+                    a.put("max", act.beta());
+                } else {
+                    initializers.put(name + "_min", Tensor.scalar(act.alpha()));
+                    initializers.put(name + "_max", Tensor.scalar(act.beta()));
+                    in.add(name + "_min");
+                    in.add(name + "_max");
+                }
+                break;
+            default: throw new IllegalArgumentException("no ONNX op for activation " + act.kind());
+        }
+        return new Node(name, op, in, java.util.List.of(output), new Attributes(a));
+    }
+
     private static Float bound(String name, Function<String, Tensor> constants, float dflt) {
         if (name.isEmpty()) return dflt;
         Tensor t = constants.apply(name);

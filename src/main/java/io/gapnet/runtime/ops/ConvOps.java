@@ -45,7 +45,7 @@ final class ConvOps {
             throw b.error("bias must have shape [" + oc + "] but has " + Shapes.str(bias.shape()));
         }
         Window win = Window.of(b, x.dim(2), x.dim(3), w.dim(2), w.dim(3));
-        Activation act = fused ? activation(a) : Activation.NONE;
+        Activation act = fused ? Activations.fromAttributes(a) : Activation.NONE;
         ConvDesc d = new ConvDesc(x.dim(0), c, x.dim(2), x.dim(3), oc, w.dim(2), w.dim(3), win.strideH(), win.strideW(),
                 win.dilationH(), win.dilationW(), win.padTop(), win.padLeft(), win.padBottom(), win.padRight(), group, act);
         if (d.outH() <= 0 || d.outW() <= 0) {
@@ -73,8 +73,4 @@ final class ConvOps {
         return b.emit(name, out, d.macs(), (k, in, o) -> k.conv2d(d, in[0], in[1], in[2], in[3], o), x, w, bias, residual);
     }
 
-    static Activation activation(Attributes a) {
-        Activation.Kind kind = Activation.Kind.valueOf(a.getString("activation", "NONE"));
-        return new Activation(kind, a.getFloat("activation_alpha", 0f), a.getFloat("activation_beta", 0f));
-    }
 }
