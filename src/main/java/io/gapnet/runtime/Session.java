@@ -51,12 +51,19 @@ public final class Session implements AutoCloseable {
     }
 
     public Backend backend() {
+        checkOpen();
         return backend;
     }
 
     /** The graph as this session runs it (after BatchNorm folding and fusion). */
     public Graph graph() {
+        checkOpen();
         return graph;
+    }
+
+    /** Every public method but {@link #close} and {@link #toString} refuses a closed Session with this. */
+    private void checkOpen() {
+        if (closed) throw new ClosedException("Session of '" + graph.name() + "' on " + backend.name());
     }
 
     /** Runs the model on named inputs and returns every graph output by name. */
@@ -76,7 +83,7 @@ public final class Session implements AutoCloseable {
     public Map<String, Tensor> run(Map<String, Tensor> inputs, Collection<String> extraOutputs, StepListener listener) {
         lock.readLock().lock();
         try {
-            if (closed) throw new ClosedException("Session of '" + graph.name() + "' on " + backend.name());
+            checkOpen();
             Map<String, Compiler.InputSig> sigs = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
                 if (e.getValue() == null) throw new ShapeException("input '" + e.getKey() + "' is null");
@@ -116,6 +123,7 @@ public final class Session implements AutoCloseable {
 
     /** Compiles (or finds) the plan for these input shapes without running it; float inputs only. */
     public Plan plan(Map<String, int[]> shapes) {
+        checkOpen();
         Map<String, Compiler.InputSig> sigs = new LinkedHashMap<>();
         shapes.forEach((k, v) -> sigs.put(k, new Compiler.InputSig(v, DType.FLOAT32, null)));
         return Compiler.compile(graph, sigs, List.of());
@@ -146,6 +154,7 @@ public final class Session implements AutoCloseable {
 
     /** The single graph input's name; an error naming all inputs when there are several. */
     public String singleInputName() {
+        checkOpen();
         List<ValueInfo> ins = graph.inputs();
         if (ins.size() != 1) {
             throw new ShapeException("the model has " + ins.size() + " inputs " + ins.stream().map(ValueInfo::name).toList()
@@ -159,6 +168,7 @@ public final class Session implements AutoCloseable {
      * [N, classes, 1, 1]); softmax is applied unless the model already ends in Softmax.
      */
     public List<List<Prediction>> topK(Tensor input, int k) {
+        checkOpen();
         Tensor out = run(input);
         return topK(out, k, !endsInSoftmax());
     }
@@ -190,6 +200,7 @@ public final class Session implements AutoCloseable {
 
     /** True when the first output is produced by a Softmax node. */
     public boolean endsInSoftmax() {
+        checkOpen();
         Node p = graph.producers().get(graph.outputs().get(0).name());
         return p != null && p.opType().equals("Softmax");
     }
@@ -200,6 +211,7 @@ public final class Session implements AutoCloseable {
      * Flatten/Reshape, then Gemm or MatMul (+Add); anything else is a clear error.
      */
     public Tensor embed(Tensor input) {
+        checkOpen();
         String value = embeddingValue();
         Tensor t = run(Map.of(singleInputName(), input), List.of(value), null).get(value);
         int n = t.dim(0);
@@ -208,17 +220,20 @@ public final class Session implements AutoCloseable {
 
     /** The name of the value {@link #embed} returns. */
     public synchronized String embeddingValue() {
+        checkOpen();
         if (embeddingValue == null) embeddingValue = head().pooled();
         return embeddingValue;
     }
 
     /** The GAP head of the model (see {@link GapHead}); a clear error when the model has none. */
     public GapHead head() {
+        checkOpen();
         return GapHead.find(graph);
     }
 
     /** Number of compiled plans (one per input signature seen so far). */
     public int cachedPlans() {
+        checkOpen();
         return plans.size();
     }
 

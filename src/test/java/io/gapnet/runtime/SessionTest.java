@@ -87,6 +87,34 @@ class SessionTest {
     }
 
     @Test
+    void everyPublicMethodOfAClosedSessionThrowsClosedException() throws Exception {
+        try (CpuBackend cpu = new CpuBackend()) {
+            Session s = Session.open(SMALL, cpu);
+            s.close();
+            int checked = 0;
+            for (java.lang.reflect.Method m : Session.class.getMethods()) {
+                if (java.lang.reflect.Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() != Session.class
+                        || m.getName().equals("close") || m.getName().equals("toString")) {
+                    continue;
+                }
+                Object[] args = new Object[m.getParameterCount()];
+                Class<?>[] types = m.getParameterTypes();
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = types[i] == int.class ? 1 : types[i] == Tensor.class ? random(1, 1, 3, 32, 32)
+                            : types[i] == Map.class ? Map.of() : types[i] == java.util.Collection.class ? java.util.List.of() : null;
+                }
+                java.lang.reflect.InvocationTargetException e = assertThrows(java.lang.reflect.InvocationTargetException.class,
+                        () -> m.invoke(s, args), m.toString());
+                assertTrue(e.getCause() instanceof ClosedException, m + " threw " + e.getCause());
+                checked++;
+            }
+            assertTrue(checked >= 12, "methods checked: " + checked);
+            s.close();
+            assertTrue(s.toString().contains("resnet18"), "toString still works");
+        }
+    }
+
+    @Test
     void weightsAreUploadedOncePerSession() {
         try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(SMALL, cpu)) {
             s.run(random(1, 1, 3, 32, 32));
