@@ -113,34 +113,42 @@ public final class Graph {
                 }
             }
         }
-        List<Node> sorted = new ArrayList<>(in.size());
-        List<Node> pending = new ArrayList<>(in);
-        while (!pending.isEmpty()) {
-            List<Node> still = new ArrayList<>();
-            for (Node n : pending) {
-                boolean ready = true;
-                for (String i : n.inputs()) {
-                    if (!i.isEmpty() && !defined.contains(i)) {
-                        if (!producer.containsKey(i)) {
-                            throw new ModelException(n.describe() + " reads '" + i + "', which is neither a graph input,"
-                                    + " an initializer nor the output of any node; the model is incomplete (missing"
-                                    + " initializer?)");
-                        }
-                        ready = false;
-                    }
+        // Kahn's algorithm, taking the ready node that came first in the input: O(n log n) in the number of nodes
+        // and edges whatever the input order, and an already-sorted graph keeps its order
+        int n = in.size();
+        int[] waiting = new int[n];
+        Map<String, List<Integer>> readers = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Node node = in.get(i);
+            Set<String> distinct = new HashSet<>();
+            for (String v : node.inputs()) {
+                if (v.isEmpty() || defined.contains(v) || !distinct.add(v)) continue;
+                if (!producer.containsKey(v)) {
+                    throw new ModelException(node.describe() + " reads '" + v + "', which is neither a graph input,"
+                            + " an initializer nor the output of any node; the model is incomplete (missing"
+                            + " initializer?)");
                 }
-                if (ready) {
-                    sorted.add(n);
-                    for (String o : n.outputs()) if (!o.isEmpty()) defined.add(o);
-                } else {
-                    still.add(n);
-                }
+                waiting[i]++;
+                readers.computeIfAbsent(v, k -> new ArrayList<>()).add(i);
             }
-            if (still.size() == pending.size()) {
-                throw new ModelException("graph '" + name + "' has a cycle through " + still.get(0).describe()
-                        + "; a model must be a directed acyclic graph");
+        }
+        java.util.PriorityQueue<Integer> ready = new java.util.PriorityQueue<>();
+        for (int i = 0; i < n; i++) if (waiting[i] == 0) ready.add(i);
+        List<Node> sorted = new ArrayList<>(n);
+        while (!ready.isEmpty()) {
+            Node node = in.get(ready.poll());
+            sorted.add(node);
+            for (String o : node.outputs()) {
+                if (o.isEmpty()) continue;
+                defined.add(o);
+                for (int r : readers.getOrDefault(o, List.of())) if (--waiting[r] == 0) ready.add(r);
             }
-            pending = still;
+        }
+        if (sorted.size() < n) {
+            int first = -1;
+            for (int i = 0; i < n && first < 0; i++) if (waiting[i] > 0) first = i;
+            throw new ModelException("graph '" + name + "' has a cycle through " + in.get(first).describe()
+                    + "; a model must be a directed acyclic graph");
         }
         for (ValueInfo o : outputs) {
             if (!defined.contains(o.name())) {
