@@ -11,8 +11,12 @@ package io.gapnet;
  * @param maxImagePixels most pixels an image may declare before it is decoded
  *                       ({@code gapnet.limits.maxImagePixels}, default 100,000,000)
  * @param maxImageSide longest side an image may declare ({@code gapnet.limits.maxImageSide}, default 65,535)
+ * @param maxHostTensorBytes largest array gapnet computes on the host while importing or compiling a model
+ *                           (constants a model computes, such as ConstantOfShape's, index maps of shape arithmetic)
+ *                           ({@code gapnet.limits.maxHostTensorBytes}, default a quarter of the JVM's maximum heap)
  */
-public record Limits(long maxTensorElements, long maxModelBytes, long maxNodes, long maxImagePixels, long maxImageSide) {
+public record Limits(long maxTensorElements, long maxModelBytes, long maxNodes, long maxImagePixels, long maxImageSide,
+                     long maxHostTensorBytes) {
 
     /** The limits in force: the defaults, overridden by system properties. */
     public static Limits current() {
@@ -21,6 +25,7 @@ public record Limits(long maxTensorElements, long maxModelBytes, long maxNodes, 
                 Long.getLong("gapnet.limits.maxModelBytes", 4L << 30),
                 Long.getLong("gapnet.limits.maxNodes", 1_000_000),
                 Long.getLong("gapnet.limits.maxImagePixels", 100_000_000),
-                Long.getLong("gapnet.limits.maxImageSide", 65_535));
+                Long.getLong("gapnet.limits.maxImageSide", 65_535),
+                Long.getLong("gapnet.limits.maxHostTensorBytes", Runtime.getRuntime().maxMemory() / 4));
     }
 }

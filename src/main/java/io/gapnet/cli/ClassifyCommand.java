@@ -70,10 +70,20 @@ final class ClassifyCommand implements Callable<Integer> {
         Graph graph = Models.load(model, 1000);
         ValueInfo input = graph.inputs().size() == 1 ? graph.inputs().get(0) : null;
         if (input == null) throw new GapnetException("classify needs a model with exactly one input");
-        List<Path> files = ImageLoader.list(paths);
+        if (top < 1) throw new GapnetException("--top must be at least 1, not " + top);
+        if (threads < 1) throw new GapnetException("--threads must be at least 1, not " + threads);
+        ImageLoader.Listing listing = ImageLoader.list(paths);
+        List<Path> files = listing.images();
+        if (files.isEmpty()) throw new GapnetException(ImageLoader.nothingToDo(listing, paths));
         int failures = 0, done = 0;
         Progress progress = new Progress(files.size(), quiet);
-        if (format == Format.csv) System.out.println(multiLabel ? "image,index,label,probability" : "image,rank,index,label,probability");
+        if (format == Format.csv) {
+            System.out.println(multiLabel ? "image,index,label,probability,error" : "image,rank,index,label,probability,error");
+        }
+        for (ImageLoader.Item bad : listing.errors()) {
+            failures++;
+            failed(bad.path(), bad.error().getMessage());
+        }
         try (Backend b = Backends.open(backend); Session session = Session.open(graph, b);
              ImageLoader loader = new ImageLoader(files, pre.build(), threads)) {
             boolean softmax = !session.endsInSoftmax();
@@ -85,12 +95,26 @@ final class ClassifyCommand implements Callable<Integer> {
                     print(item.path(), multiLabel ? aboveThreshold(scores) : Session.topK(scores, top, softmax).get(0), names);
                 } catch (GapnetException e) {
                     failures++;
-                    System.err.println("gapnet: " + item.path() + ": " + e.getMessage());
+                    failed(item.path(), e.getMessage());
+                } catch (RuntimeException e) { // a bug with this image: reported alone, the run goes on
+                    failures++;
+                    failed(item.path(), Main.message(e));
                 }
                 progress.update(++done);
             }
         }
+        if (failures > 0) System.err.println("gapnet: " + failures + " of " + (files.size() + listing.errors().size()) + " failed");
         return failures == 0 ? 0 : 1;
+    }
+
+    /** An image that could not be classified: a line on standard error, and an error row in JSON lines and CSV. */
+    private void failed(Path image, String message) {
+        System.err.println("gapnet: " + image + ": " + message);
+        if (format == Format.jsonl) {
+            System.out.println("{\"image\":" + Json.quote(image.toString()) + ",\"error\":" + Json.quote(message) + "}");
+        } else if (format == Format.csv) {
+            System.out.println(csv(image.toString()) + (multiLabel ? ",,," : ",,,,") + "," + csv(message));
+        }
     }
 
     /** Sigmoid per class, every class at or above the threshold, most probable first. */
@@ -123,7 +147,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 for (int i = 0; i < preds.size(); i++) {
                     Prediction p = preds.get(i);
                     System.out.println(csv(image.toString()) + (multiLabel ? "" : "," + (i + 1)) + "," + p.index() + ","
-                            + csv(names.name(p.index())) + "," + p.probability());
+                            + csv(names.name(p.index())) + "," + p.probability() + ",");
                 }
                 break;
             default:

@@ -56,7 +56,11 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (format == Format.npy && output == null) throw new GapnetException("--format npy needs -o FILE.npy");
-        List<Path> files = ImageLoader.list(paths);
+        if (threads < 1) throw new GapnetException("--threads must be at least 1, not " + threads);
+        if (output != null) Main.checkWritable(output, "-o");
+        ImageLoader.Listing listing = ImageLoader.list(paths);
+        List<Path> files = listing.images();
+        if (files.isEmpty()) throw new GapnetException(ImageLoader.nothingToDo(listing, paths));
         List<float[]> vectors = new ArrayList<>();
         List<Path> embedded = new ArrayList<>();
         int failures = 0, done = 0;
@@ -65,6 +69,10 @@ final class EmbedCommand implements Callable<Integer> {
              ImageLoader loader = new ImageLoader(files, pre.build(), threads);
              PrintStream text = format == Format.jsonl ? open() : null) {
             s.embeddingValue(); // fail early, before decoding anything, when the model has no GAP head
+            for (ImageLoader.Item bad : listing.errors()) {
+                failures++;
+                failed(text, bad.path(), bad.error().getMessage());
+            }
             for (ImageLoader.Item item : loader) {
                 try {
                     if (item.error() != null) throw item.error();
@@ -81,13 +89,23 @@ final class EmbedCommand implements Callable<Integer> {
                     }
                 } catch (GapnetException e) {
                     failures++;
-                    System.err.println("gapnet: " + item.path() + ": " + e.getMessage());
+                    failed(text, item.path(), e.getMessage());
+                } catch (RuntimeException e) { // a bug with this image: reported alone, the run goes on
+                    failures++;
+                    failed(text, item.path(), Main.message(e));
                 }
                 progress.update(++done);
             }
         }
         if (format == Format.npy) writeNpy(vectors, embedded);
+        if (failures > 0) System.err.println("gapnet: " + failures + " of " + (files.size() + listing.errors().size()) + " failed");
         return failures == 0 ? 0 : 1;
+    }
+
+    /** An image that could not be embedded: a line on standard error, and an error row in JSON lines. */
+    private static void failed(PrintStream text, Path image, String message) {
+        System.err.println("gapnet: " + image + ": " + message);
+        if (text != null) text.println("{\"image\":" + Json.quote(image.toString()) + ",\"error\":" + Json.quote(message) + "}");
     }
 
     private PrintStream open() throws IOException {

@@ -50,6 +50,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Preprocessing p = pre.build();
+        Path dst = output != null ? output : Path.of(image + ".cam.png");
+        Main.checkWritable(dst, "-o");
         Labels names = labels == null ? Labels.none() : Labels.read(labels);
         try (Backend b = Backends.open(backend); Session s = Session.open(Models.load(model, 1000), b)) {
             GapHead head = s.head();
@@ -65,7 +67,6 @@ final class ExplainCommand implements Callable<Integer> {
             float[] cam = head.cam(features, 0, cls);
             Images.Planes rgb = Images.resizeAndCrop(decoded, new Preprocessing(p.resize(), p.crop(), 255,
                     new float[] {0}, new float[] {1}, false, false));
-            Path dst = output != null ? output : Path.of(image + ".cam.png");
             ImageIO.write(Heatmap.overlay(rgb, cam, features.dim(3), features.dim(2), 0.5f), "png", dst.toFile());
             System.out.printf(Locale.ROOT, "%s: class %d (%s), score %.4f; heatmap of %dx%d feature maps written to %s%n",
                     image, cls, names.name(cls), logits.floats()[cls], features.dim(3), features.dim(2), dst);

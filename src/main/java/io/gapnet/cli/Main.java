@@ -22,16 +22,55 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
+    /** Exit code of a user error: a bad argument, model, image or file; one line says what and what to do. */
+    static final int USER_ERROR = 2;
+    /** Exit code of a bug in gapnet: one line names the exception; GAPNET_DEBUG=1 prints the stack trace too. */
+    static final int INTERNAL_ERROR = 3;
+
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof GapnetException) {
-                cmd.getErr().println("gapnet: " + e.getMessage());
-                return 2;
-            }
-            throw e;
+            boolean internal = internal(e);
+            cmd.getErr().println("gapnet: " + message(e));
+            if (System.getenv("GAPNET_DEBUG") != null) e.printStackTrace(cmd.getErr());
+            return internal ? INTERNAL_ERROR : USER_ERROR;
         });
         return cl.execute(args);
+    }
+
+    private static boolean internal(Throwable e) {
+        return !(e instanceof GapnetException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
+                || e instanceof OutOfMemoryError);
+    }
+
+    /** Refuses, before any work is done, an output file whose folder does not exist or cannot be written. */
+    static void checkWritable(java.nio.file.Path file, String option) {
+        java.nio.file.Path dir = file.toAbsolutePath().getParent();
+        if (dir == null) return;
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new GapnetException(option + " " + file + ": the folder " + dir + " does not exist; create it first");
+        }
+        if (!java.nio.file.Files.isWritable(dir)) throw new GapnetException(option + " " + file + ": the folder " + dir + " is not writable");
+    }
+
+    /** What a user sees of an exception: never a stack trace. */
+    static String message(Throwable e) {
+        if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) e = u.getCause();
+        if (e instanceof GapnetException) return e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException f) return "no such file or folder: " + f.getFile();
+        if (e instanceof java.nio.file.AccessDeniedException f) return "permission denied: " + f.getFile();
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : e.getClass().getSimpleName());
+        }
+        if (e instanceof java.net.BindException) {
+            return "cannot listen: " + e.getMessage() + " (another program holds the port? choose another with --port)";
+        }
+        if (e instanceof java.io.IOException) return e.getMessage() != null ? e.getMessage() : e.toString();
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (" + e.getMessage() + "); give Java more heap (GAPNET_JAVA_OPTS=-Xmx8g) or use a smaller"
+                    + " batch or input";
+        }
+        return "internal error: " + e + " (please report it; GAPNET_DEBUG=1 prints the stack trace)";
     }
 }

@@ -1,5 +1,6 @@
 package io.gapnet.cli;
 
+import io.gapnet.GapnetException;
 import io.gapnet.backend.Backend;
 import io.gapnet.backend.Backends;
 import io.gapnet.runtime.Session;
@@ -48,6 +49,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw new GapnetException("--port must be 0 to 65535 (0 picks a free one), not " + port);
+        if (maxBatch < 1) throw new GapnetException("--max-batch must be at least 1, not " + maxBatch);
+        if (parallel < 1) throw new GapnetException("--parallel-batches must be at least 1, not " + parallel);
+        if (maxDelayMs < 0) throw new GapnetException("--max-delay-ms must be 0 or more, not " + maxDelayMs);
+        if (top < 1) throw new GapnetException("--top must be at least 1, not " + top);
+        if (maxRequestBytes < 1) throw new GapnetException("--max-request-bytes must be at least 1, not " + maxRequestBytes);
         Labels names = labels == null ? Labels.none() : Labels.read(labels);
         try (Backend b = Backends.open(backend); Session s = Session.open(Models.load(model, 1000), b);
              Server server = new Server(s, new Server.Config(port, maxBatch, Duration.ofMillis(maxDelayMs), parallel,

@@ -1,10 +1,14 @@
 package io.gapnet.image;
 
 import io.gapnet.GapnetException;
+import io.gapnet.InvalidImageException;
 import io.gapnet.tensor.Tensor;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,7 +18,6 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Stream;
 
 /**
  * Decodes and preprocesses images on background threads, a bounded number ahead of the consumer, so that
@@ -41,24 +44,59 @@ public final class ImageLoader implements Iterable<ImageLoader.Item>, AutoClosea
         });
     }
 
-    /** PNG and JPEG files: the paths given, and those found (recursively, sorted) in the folders given. */
-    public static List<Path> list(List<Path> inputs) {
+    /** The images a listing found, and the paths it could not use (each with its error, for an error row). */
+    public record Listing(List<Path> images, List<Item> errors) {}
+
+    /**
+     * PNG and JPEG files: the files given, and those found (recursively, sorted) in the folders given. A path
+     * that does not exist, or a folder that cannot be read, is an error of its own and the rest is still listed.
+     */
+    public static Listing list(List<Path> inputs) {
         List<Path> out = new ArrayList<>();
+        List<Item> errors = new ArrayList<>();
         for (Path p : inputs) {
-            if (!Files.isDirectory(p)) {
+            if (!Files.exists(p)) {
+                errors.add(new Item(p, null, new InvalidImageException("no such file or folder")));
+            } else if (!Files.isDirectory(p)) {
                 out.add(p);
-                continue;
-            }
-            try (Stream<Path> s = Files.walk(p)) {
-                s.filter(Files::isRegularFile).filter(f -> {
-                    String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
-                    return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
-                }).sorted().forEach(out::add);
-            } catch (IOException e) {
-                throw new GapnetException("cannot list " + p + ": " + e.getMessage(), e);
+            } else {
+                List<Path> found = new ArrayList<>();
+                try {
+                    Files.walkFileTree(p, new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                            String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+                            if (Files.isRegularFile(f) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"))) found.add(f);
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path f, IOException e) {
+                            errors.add(new Item(f, null, new InvalidImageException("cannot read: " + reason(e))));
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
+                } catch (IOException e) {
+                    errors.add(new Item(p, null, new InvalidImageException("cannot list: " + reason(e))));
+                }
+                found.sort(null);
+                out.addAll(found);
             }
         }
-        return out;
+        return new Listing(out, errors);
+    }
+
+    /** Why a listing that found no image leaves nothing to do: its first error, or that the folders hold no image. */
+    public static String nothingToDo(Listing listing, List<Path> inputs) {
+        if (listing.errors().isEmpty()) return "no PNG or JPEG images in " + inputs;
+        Item first = listing.errors().get(0);
+        int more = listing.errors().size() - 1;
+        return first.path() + ": " + first.error().getMessage() + (more > 0 ? " (and " + more + " more)" : "");
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        return e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
     }
 
     public int size() {
@@ -79,6 +117,8 @@ public final class ImageLoader implements Iterable<ImageLoader.Item>, AutoClosea
                             return new Item(p, Images.load(p, pre), null);
                         } catch (GapnetException e) {
                             return new Item(p, null, e);
+                        } catch (RuntimeException e) { // a bug in decoding this image: it fails alone, the run goes on
+                            return new Item(p, null, new GapnetException("internal error while decoding: " + e, e));
                         }
                     }, pool));
                 }

@@ -45,6 +45,19 @@ public final class Attributes {
         throw wrongType(name, "an int", v);
     }
 
+    /**
+     * An int attribute that must fit a 32-bit int in [{@code min}, {@code max}]: ONNX stores ints as 64 bits, and a
+     * value cast down silently (a group of 2^32 + 1 becoming 1) would run a different model than the file describes.
+     */
+    public int getInt32(String name, int dflt, int min, int max) {
+        long v = getInt(name, dflt);
+        if (v < min || v > max) {
+            throw new ModelException(owner + ": attribute '" + name + "' is " + v + ", outside [" + min + ", " + max + "]"
+                    + (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE ? " (it does not even fit a 32-bit int)" : ""));
+        }
+        return (int) v;
+    }
+
     public float getFloat(String name, float dflt) {
         Object v = values.get(name);
         if (v == null) return dflt;

@@ -72,7 +72,9 @@ public final class GraphOptimizer {
             if (!soleUse(g, consumers, outs, conv.output(0))) continue;
             Tensor w = inits.get(conv.input(1));
             Tensor bias = conv.input(2).isEmpty() ? null : inits.get(conv.input(2));
-            if (w == null || !w.dtype().isFloat() || w.rank() != 4 || (!conv.input(2).isEmpty() && bias == null)) continue;
+            if (w == null || !w.dtype().isFloat() || w.rank() != 4 || w.numel() == 0 || (!conv.input(2).isEmpty() && bias == null)) {
+                continue; // not foldable here; an empty weight is refused, with its shape, when the Conv is compiled
+            }
             Tensor[] p = new Tensor[4];
             boolean ok = true;
             for (int i = 0; i < 4; i++) {

@@ -184,8 +184,9 @@ public final class PlanBuilder {
         }
     }
 
-    private static Tensor fold(int[] outShape, Step.Kernel k, Value[] inputs) {
-        int n = Shapes.numel(outShape);
+    private Tensor fold(int[] outShape, Step.Kernel k, Value[] inputs) {
+        // twice: the folded result on the reference backend, then copied out
+        int n = Shapes.hostNumel(outShape, 8, node.describe() + " (folded at compile time)");
         DeviceBuffer[] bufs = new DeviceBuffer[inputs.length];
         DeviceBuffer out = null;
         try (Queue q = HOST.openQueue()) {

@@ -16,7 +16,7 @@ public final class IndexMaps {
         int[] inStrides = Shapes.strides(shape);
         int[] outShape = new int[rank];
         for (int i = 0; i < rank; i++) outShape[i] = shape[perm[i]];
-        int[] map = new int[Shapes.numel(outShape)];
+        int[] map = new int[Shapes.hostNumel(outShape, 4, "index map")];
         int[] idx = new int[rank];
         for (int o = 0; o < map.length; o++) {
             int src = 0;
@@ -31,7 +31,7 @@ public final class IndexMaps {
     public static int[] slice(int[] shape, int[] starts, int[] steps, int[] outShape) {
         int rank = shape.length;
         int[] inStrides = Shapes.strides(shape);
-        int[] map = new int[Shapes.numel(outShape)];
+        int[] map = new int[Shapes.hostNumel(outShape, 4, "index map")];
         int[] idx = new int[rank];
         for (int o = 0; o < map.length; o++) {
             int src = 0;
@@ -47,7 +47,7 @@ public final class IndexMaps {
         int outer = Shapes.prod(shape, 0, axis);
         int axisLen = shape[axis];
         int inner = Shapes.prod(shape, axis + 1, shape.length);
-        int[] map = new int[outer * indices.length * inner];
+        int[] map = new int[Shapes.hostNumel(new int[] {outer, indices.length, inner}, 4, "gather index map")];
         int o = 0;
         for (int a = 0; a < outer; a++) {
             for (int index : indices) {
@@ -65,7 +65,7 @@ public final class IndexMaps {
         int[] outShape = new int[rank];
         for (int i = 0; i < rank; i++) outShape[i] = shape[i] + begin[i] + end[i];
         int[] inStrides = Shapes.strides(shape);
-        int[] map = new int[Shapes.numel(outShape)];
+        int[] map = new int[Shapes.hostNumel(outShape, 4, "index map")];
         int[] idx = new int[rank];
         for (int o = 0; o < map.length; o++) {
             int src = 0;

@@ -25,6 +25,22 @@ public final class Shapes {
         return (int) n;
     }
 
+    /**
+     * {@link #numel} of an array gapnet is about to create on the host while importing or compiling a model, checked
+     * against {@link io.gapnet.Limits#maxHostTensorBytes()} too, so that a small model file describing a huge
+     * constant is refused before anything is allocated.
+     */
+    public static int hostNumel(int[] shape, int bytesPerElement, String what) {
+        int n = numel(shape);
+        long bytes = (long) n * bytesPerElement, max = io.gapnet.Limits.current().maxHostTensorBytes();
+        if (bytes > max) {
+            throw new ShapeException(what + ": computing a tensor of shape " + str(shape) + " would take " + (bytes >> 20)
+                    + " MiB on the host, more than gapnet.limits.maxHostTensorBytes (" + (max >> 20) + " MiB); the model"
+                    + " asks for a huge constant (raise the limit only if it really needs one)");
+        }
+        return n;
+    }
+
     public static String str(int[] shape) {
         return Arrays.toString(shape);
     }

@@ -9,6 +9,7 @@ import io.gapnet.cli.CliRunner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,11 +41,70 @@ class ServicesCliTest {
         CliRunner.Result r = cli(full);
         assertEquals(1, r.code(), "one image is broken");
         String[] lines = r.out().strip().split("\n");
-        assertEquals("image,rank,index,label,probability", lines[0]);
-        assertEquals(4, lines.length, r.out());
-        assertTrue(lines[1].contains("digit0.png,1,8,8,"), lines[1]);
+        assertEquals("image,rank,index,label,probability,error", lines[0]);
+        assertEquals(5, lines.length, r.out());
+        assertTrue(lines[1].endsWith("broken.png,,,,,cannot decode image " + dir.resolve("broken.png") + ": not a PNG or JPEG image"),
+                "the broken image is an error row, in order: " + lines[1]);
+        assertTrue(lines[2].contains("digit0.png,1,8,8,") && lines[2].endsWith(","), lines[2]);
         assertTrue(r.err().contains("broken.png"), r.err());
+        assertTrue(r.err().contains("1 of 4 failed"), r.err());
         assertFalse(r.err().contains("ETA"), "no progress bar outside a terminal: " + r.err());
+    }
+
+    @Test
+    void oneBadItemNeverStopsTheRun(@TempDir Path dir) throws Exception {
+        Path model = TestData.require("models/mnist-8/model.onnx");
+        Path eight = TestData.require("images/mnist_digit8.png");
+        Path sub = Files.createDirectories(dir.resolve("a/b"));
+        Files.copy(eight, sub.resolve("ok.png"));
+        byte[] png = Files.readAllBytes(eight);
+        Files.write(dir.resolve("a/truncated.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Files.write(dir.resolve("a/empty.jpg"), new byte[0]);
+        Files.copy(eight, dir.resolve("z.png"));
+        String[] a = args("classify", "--model", model.toString(), "--format", "jsonl", "--top", "1");
+        String[] full = java.util.Arrays.copyOf(a, a.length + 2);
+        full[a.length] = dir.toString();
+        full[a.length + 1] = dir.resolve("missing.png").toString();
+        CliRunner.Result r = cli(full);
+        assertEquals(1, r.code(), "some items failed: " + r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(5, lines.size(), r.out());
+        assertEquals(2, lines.stream().filter(l -> l.contains("\"index\":8")).count(), "both good images classified: " + r.out());
+        for (String bad : List.of("missing.png", "truncated.png", "empty.jpg")) {
+            assertTrue(lines.stream().anyMatch(l -> l.contains(bad) && l.contains("\"error\":")), bad + " has an error row: " + r.out());
+            assertTrue(r.err().contains(bad), r.err());
+        }
+        assertTrue(r.out().contains("no such file or folder"), r.out());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        // embed reports the same items the same way
+        CliRunner.Result e = cli("embed", "--model", "resnet18", "--resize", "40", "--crop", "32", dir.toString(),
+                dir.resolve("missing.png").toString());
+        assertEquals(1, e.code(), e.err());
+        assertEquals(2, e.out().lines().filter(l -> l.contains("\"embedding\":")).count(), e.out());
+        assertEquals(3, e.out().lines().filter(l -> l.contains("\"error\":")).count(), e.out());
+    }
+
+    @Test
+    void anUnreadableFolderIsAnErrorRowOfItsOwn(@TempDir Path dir) throws Exception {
+        Path model = TestData.require("models/mnist-8/model.onnx");
+        Path eight = TestData.require("images/mnist_digit8.png");
+        Files.copy(eight, dir.resolve("ok.png"));
+        Path locked = Files.createDirectories(dir.resolve("locked"));
+        Files.copy(eight, locked.resolve("hidden.png"));
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(locked),
+                    "SKIPPED: this process reads a folder without permissions (it runs as root)");
+            String[] a = args("classify", "--model", model.toString(), "--format", "jsonl");
+            String[] full = java.util.Arrays.copyOf(a, a.length + 1);
+            full[a.length] = dir.toString();
+            CliRunner.Result r = cli(full);
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.out().contains("\"error\":\"cannot read: permission denied\""), r.out());
+            assertTrue(r.out().contains("ok.png") && r.out().contains("\"index\":8"), r.out());
+        } finally {
+            Files.setPosixFilePermissions(locked, java.util.Set.of(java.nio.file.attribute.PosixFilePermission.values()));
+        }
     }
 
     @Test

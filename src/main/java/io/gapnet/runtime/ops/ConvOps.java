@@ -35,9 +35,10 @@ final class ConvOps {
         if (ks != null && (ks.length != 2 || ks[0] != w.dim(2) || ks[1] != w.dim(3))) {
             throw b.error("kernel_shape " + Arrays.toString(ks) + " does not match weight shape " + Shapes.str(w.shape()));
         }
-        int group = (int) a.getInt("group", 1);
+        int group = a.getInt32("group", 1, 1, Integer.MAX_VALUE);
         int c = x.dim(1), oc = w.dim(0);
-        if (group < 1 || c != w.dim(1) * group || oc % group != 0) {
+        if (oc == 0 || w.dim(1) == 0) throw b.error("weight " + Shapes.str(w.shape()) + " has no output or input channels");
+        if (c != (long) w.dim(1) * group || oc % group != 0) {
             throw b.error("input has " + c + " channels but weight " + Shapes.str(w.shape()) + " with group " + group
                     + " expects " + (long) w.dim(1) * group + " (and output channels divisible by the group count)");
         }

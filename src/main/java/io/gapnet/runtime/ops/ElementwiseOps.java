@@ -62,7 +62,7 @@ final class ElementwiseOps {
         int[] ys = y.shape();
         if (b.opset() < 7 && a.getInt("broadcast", 0) != 0 && ys.length < x.rank()) {
             // legacy broadcasting: y's dims line up with x's starting at 'axis' (default: the trailing dims)
-            int axis = (int) a.getInt("axis", x.rank() - ys.length);
+            int axis = a.getInt32("axis", x.rank() - ys.length, -x.rank(), x.rank());
             if (axis < 0) axis += x.rank();
             if (axis < 0 || axis + ys.length > x.rank()) throw b.error("legacy broadcast axis " + axis + " does not fit");
             int[] aligned = new int[x.rank()];

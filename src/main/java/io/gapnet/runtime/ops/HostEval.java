@@ -24,7 +24,7 @@ final class HostEval {
         int[] as = Shapes.broadcastStrides(a.shape(), out);
         int[] bs = Shapes.broadcastStrides(b.shape(), out);
         long[] x = a.toLongs(), y = b.toLongs();
-        long[] r = new long[Shapes.numel(out)];
+        long[] r = new long[Shapes.hostNumel(out, 8, what)];
         int[] idx = new int[out.length];
         for (int o = 0; o < r.length; o++) {
             int ia = 0, ib = 0;

@@ -171,7 +171,7 @@ final class ShapeOps {
             out[axis] += shapes[i][axis];
         }
         if (anyInt) {
-            int[] which = new int[Shapes.numel(out)];
+            int[] which = new int[Shapes.hostNumel(out, 8, b.node().describe())];
             int[] map = IndexMaps.concat(shapes, axis, which);
             long[][] src = new long[count][];
             for (int i = 0; i < count; i++) src[i] = constant(b, xs[i]).toLongs();
@@ -384,8 +384,8 @@ final class ShapeOps {
         int[] target = Shapes.toInts(b.constInts(1, "shape"), b.node().describe());
         int[] out = Shapes.broadcast(x.shape(), target, b.node().describe());
         if (x.isInt()) {
-            b.output(b.constant(HostEval.binary(io.gapnet.backend.BinaryOp.ADD, x.constant(), Tensor.ofLongs(new long[Shapes.numel(out)], out),
-                    b.node().describe())));
+            Tensor zeros = Tensor.ofLongs(new long[Shapes.hostNumel(out, 8, b.node().describe())], out);
+            b.output(b.constant(HostEval.binary(io.gapnet.backend.BinaryOp.ADD, x.constant(), zeros, b.node().describe())));
             return;
         }
         int[] xs = x.shape();
@@ -412,7 +412,7 @@ final class ShapeOps {
         long[] dims = b.constInts(0, "shape");
         int[] shape = Shapes.toInts(dims, b.node().describe());
         Tensor v = b.node().attrs().getTensor("value");
-        int n = Shapes.numel(shape);
+        int n = Shapes.hostNumel(shape, v != null && v.dtype() == DType.INT64 ? 8 : 4, b.node().describe());
         if (v != null && v.numel() != 1) throw b.error("value must hold exactly one element");
         if (v != null && v.dtype() == DType.INT64) {
             long[] r = new long[n];
@@ -427,7 +427,7 @@ final class ShapeOps {
 
     private static void cast(PlanBuilder b) {
         Value x = b.in(0);
-        int to = (int) b.node().attrs().getInt("to", 1);
+        int to = b.node().attrs().getInt32("to", 1, 0, 1 << 16);
         boolean toFloat = to == 1 || to == 10 || to == 11 || to == 16;
         if (toFloat) {
             // computation stays float32; casting between float types is a view
