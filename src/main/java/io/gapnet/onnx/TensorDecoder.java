@@ -209,13 +209,19 @@ public final class TensorDecoder {
         }
         try {
             if (!Files.isRegularFile(file)) throw new ModelException(what + ": external data file " + file + " is missing");
-            long size = Files.size(file);
-            if (offset + length > size) {
+            // the check above is on the names; a symbolic link (the file, or a folder on its way) may still lead out
+            Path realBase = base.toRealPath(), real = file.toRealPath();
+            if (!real.startsWith(realBase)) {
+                throw new ModelException(what + ": external data path '" + location + "' is a symbolic link to " + real
+                        + ", outside the model's folder " + realBase + "; only files beside the model (or below it) are read");
+            }
+            long size = Files.size(real);
+            if (offset > size || length > size - offset) {
                 throw new ModelException(what + ": external data needs bytes " + offset + ".." + (offset + length)
                         + " of " + file.getFileName() + ", which has only " + size + " bytes (truncated?)");
             }
             byte[] buf = new byte[(int) length];
-            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            try (RandomAccessFile f = new RandomAccessFile(real.toFile(), "r")) {
                 f.seek(offset);
                 f.readFully(buf);
             }

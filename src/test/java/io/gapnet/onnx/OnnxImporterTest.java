@@ -181,6 +181,39 @@ class OnnxImporterTest {
     }
 
     @Test
+    void externalDataThroughASymbolicLinkOutOfTheFolderIsRefused(@TempDir Path dir) throws Exception {
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.write(dir.resolve("secret.bin"), new byte[16]);
+        Files.createSymbolicLink(model.resolve("weights.bin"), dir.resolve("secret.bin"));
+        Files.createDirectories(dir.resolve("elsewhere"));
+        Files.write(dir.resolve("elsewhere/w.bin"), new byte[16]);
+        Files.createSymbolicLink(model.resolve("sub"), dir.resolve("elsewhere"));
+        for (String path : new String[] {"weights.bin", "sub/w.bin"}) {
+            Files.write(model.resolve("m.onnx"), model(convRelu().clearInitializer().addInitializer(external(path, 0)).build(), 13).toByteArray());
+            ModelException e = assertThrows(ModelException.class, () -> OnnxImporter.load(model.resolve("m.onnx")));
+            assertTrue(e.getMessage().contains("is a symbolic link to") && e.getMessage().contains("outside the model's folder"),
+                    e.getMessage());
+        }
+        // a link that stays inside the folder is fine
+        ByteBuffer bb = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : new float[] {1, 1, 1, 1}) bb.putFloat(v);
+        Files.write(model.resolve("real.bin"), bb.array());
+        Files.createSymbolicLink(model.resolve("inside.bin"), model.resolve("real.bin"));
+        Files.write(model.resolve("m.onnx"), model(convRelu().clearInitializer().addInitializer(external("inside.bin", 0)).build(), 13).toByteArray());
+        Approx.assertTensor(new int[] {1, 1, 2, 2}, new float[] {12, 16, 24, 28}, runOnce(OnnxImporter.load(model.resolve("m.onnx")),
+                Tensor.of(X, 1, 1, 3, 3)));
+    }
+
+    @Test
+    void externalDataAtAnOffsetThatOverflowsIsRefused(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("w.bin"), new byte[16]);
+        Files.write(dir.resolve("m.onnx"), model(convRelu().clearInitializer().addInitializer(external("w.bin", Long.MAX_VALUE - 4)).build(),
+                13).toByteArray());
+        ModelException e = assertThrows(ModelException.class, () -> OnnxImporter.load(dir.resolve("m.onnx")));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
     void externalDataShorterThanClaimed(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("w.bin"), new byte[10]);
         Files.write(dir.resolve("m.onnx"), model(convRelu().clearInitializer().addInitializer(external("w.bin", 0)).build(), 13).toByteArray());
