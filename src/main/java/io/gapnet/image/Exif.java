@@ -1,5 +1,19 @@
 package io.gapnet.image;
 
+import com.twelvemonkeys.imageio.metadata.Directory;
+import com.twelvemonkeys.imageio.metadata.Entry;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEG;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegment;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFF;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
 /**
  * Reads the EXIF orientation (tag 0x0112) of a JPEG and applies it, so a photo taken with a rotated camera
  * reaches the model upright. Values: 1 as stored, 2 mirrored, 3 rotated 180, 4 flipped vertically,
@@ -8,48 +22,32 @@ package io.gapnet.image;
 public final class Exif {
     private Exif() {}
 
-    /** The orientation of a JPEG file's bytes; 1 when absent, not a JPEG, or malformed. */
+    /**
+     * The orientation of a JPEG file's bytes; 1 when absent, not a JPEG, or malformed: a broken EXIF block never fails
+     * the image, it only leaves it as stored. The JPEG segments and the TIFF structure inside the EXIF block are read by
+     * TwelveMonkeys' metadata reader (already on the class path for the JPEG plug-in), not by hand, and only the first
+     * APP1 "Exif" segment (at most 64 KiB) is parsed.
+     */
     public static int orientation(byte[] d) {
         if (d.length < 4 || (d[0] & 0xff) != 0xFF || (d[1] & 0xff) != 0xD8) return 1;
-        int p = 2;
-        while (p + 4 <= d.length && (d[p] & 0xff) == 0xFF) {
-            int marker = d[p + 1] & 0xff;
-            int len = ((d[p + 2] & 0xff) << 8) | (d[p + 3] & 0xff);
-            if (marker == 0xDA || len < 2) return 1; // image data starts: no EXIF before it
-            int body = p + 4;
-            if (marker == 0xE1 && body + 14 <= d.length && d[body] == 'E' && d[body + 1] == 'x' && d[body + 2] == 'i'
-                    && d[body + 3] == 'f' && d[body + 4] == 0 && d[body + 5] == 0) {
-                return fromTiff(d, body + 6, Math.min(d.length, p + 2 + len));
+        try (ImageInputStream jpeg = new MemoryCacheImageInputStream(new ByteArrayInputStream(d))) {
+            List<JPEGSegment> exif = JPEGSegmentUtil.readSegments(jpeg, JPEG.APP1, "Exif");
+            if (exif.isEmpty()) return 1;
+            try (InputStream body = exif.get(0).segmentData()) {
+                byte[] tiff = body.readNBytes(65536);
+                // the segment data starts with the "Exif\0\0" identifier, then the TIFF structure
+                int skip = tiff.length >= 6 && tiff[0] == 'E' && tiff[1] == 'x' ? 6 : 0;
+                try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(tiff, skip, tiff.length - skip))) {
+                    Directory dir = new TIFFReader().read(in);
+                    Entry e = dir.getEntryById(TIFF.TAG_ORIENTATION);
+                    if (e == null || !(e.getValue() instanceof Number n)) return 1;
+                    int v = n.intValue();
+                    return v >= 1 && v <= 8 ? v : 1;
+                }
             }
-            p += 2 + len;
+        } catch (IOException | RuntimeException e) {
+            return 1; // malformed EXIF (offsets out of range, loops, wrong types): keep the image as stored
         }
-        return 1;
-    }
-
-    private static int fromTiff(byte[] d, int tiff, int end) {
-        boolean little = d[tiff] == 'I';
-        if (!little && d[tiff] != 'M') return 1;
-        long ifd = u32(d, tiff + 4, little);
-        int at = (int) (tiff + ifd);
-        if (ifd < 8 || at + 2 > end) return 1;
-        int entries = u16(d, at, little);
-        for (int i = 0; i < entries; i++) {
-            int e = at + 2 + 12 * i;
-            if (e + 12 > end) return 1;
-            if (u16(d, e, little) == 0x0112) {
-                int v = u16(d, e + 8, little);
-                return v >= 1 && v <= 8 ? v : 1;
-            }
-        }
-        return 1;
-    }
-
-    private static int u16(byte[] d, int i, boolean little) {
-        return little ? (d[i] & 0xff) | ((d[i + 1] & 0xff) << 8) : ((d[i] & 0xff) << 8) | (d[i + 1] & 0xff);
-    }
-
-    private static long u32(byte[] d, int i, boolean little) {
-        return little ? (u16(d, i, true) | ((long) u16(d, i + 2, true) << 16)) : (((long) u16(d, i, false) << 16) | u16(d, i + 2, false));
     }
 
     /** The planes turned upright according to {@code orientation}. */

@@ -10,6 +10,53 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class ExifTest {
+    /** A JPEG with {@code app1} (the bytes after the APP1 length) inserted after SOI. */
+    static byte[] jpegWithApp1(byte[] app1) throws Exception {
+        BufferedImage img = new BufferedImage(48, 32, BufferedImage.TYPE_BYTE_GRAY);
+        ByteArrayOutputStream jpg = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", jpg);
+        byte[] plain = jpg.toByteArray();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(plain, 0, 2);
+        out.write(0xFF);
+        out.write(0xE1);
+        out.write((app1.length + 2) >> 8);
+        out.write((app1.length + 2) & 0xff);
+        out.writeBytes(app1);
+        out.write(plain, 2, plain.length - 2);
+        return out.toByteArray();
+    }
+
+    /** An EXIF block (little-endian TIFF) whose first IFD is at {@code ifdOffset} and holds one orientation entry. */
+    static byte[] exif(long ifdOffset, int entries, long nextIfd) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(6 + 8 + 2 + 12 + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("Exif\0\0".getBytes()).put((byte) 'I').put((byte) 'I').putShort((short) 42).putInt((int) ifdOffset);
+        b.putShort((short) entries).putShort((short) 0x0112).putShort((short) 3).putInt(1).putShort((short) 6).putShort((short) 0);
+        b.putInt((int) nextIfd);
+        return b.array();
+    }
+
+    @Test
+    void craftedExifNeverFailsTheImage() throws Exception {
+        byte[][] hostile = {
+            exif(0x7FFFFFF8L, 1, 0), // an IFD offset near 2^31
+            exif(0xFFFFFFF8L, 1, 0), // near 2^32: wraps negative as a signed int
+            exif(8, 0xFFFF, 0), // more entries than the block holds
+            exif(8, 1, 8), // the next IFD is this one: a loop
+            exif(8, 1, 0xFFFFFFFFL),
+            "Exif\0\0II".getBytes(), // cut short
+            "Exif\0\0XX*\0\10\0\0\0".getBytes(), // no byte order mark
+        };
+        for (byte[] app1 : hostile) {
+            byte[] jpeg = jpegWithApp1(app1);
+            int o = Exif.orientation(jpeg);
+            assertEquals(true, o >= 1 && o <= 8, "an orientation, whatever the block holds: " + o);
+            Images.Planes p = Images.decode(new ByteArrayInputStream(jpeg), "crafted.jpg");
+            assertEquals(48 * 32, p.width() * p.height(), "the image is still decoded");
+        }
+        assertEquals(6, Exif.orientation(jpegWithApp1(exif(8, 1, 0))), "the well-formed block of the same shape");
+    }
+
     /** A JPEG of a 3x2 image, black with a white top-left pixel block, with an EXIF orientation inserted after SOI. */
     static byte[] jpegWithOrientation(int orientation, boolean littleEndian) throws Exception {
         BufferedImage img = new BufferedImage(48, 32, BufferedImage.TYPE_BYTE_GRAY);
