@@ -1,5 +1,5 @@
 // common.cuh: included by every gapnet CUDA kernel file.
-// apply_act mirrors io.gapnet.backend.Activation.apply (the CPU reference); `kind` is the ordinal of
+// apply_act mirrors io.gapnet.backend.Activation.apply (the CPU reference), NaN included; `kind` is the ordinal of
 // Activation.Kind. Dims8 carries shapes and strides of up to 8 dims, padded with leading 1s (stride 0 marks
 // a broadcast dim), the same layout the OpenCL kernels take as int8 vectors.
 #pragma once
@@ -16,11 +16,11 @@ enum ActKind {
 __device__ __forceinline__ float apply_act(float x, int kind, float alpha, float beta) {
     switch (kind) {
         case ACT_NONE: return x;
-        case ACT_RELU: return x > 0.0f ? x : 0.0f;
+        case ACT_RELU: return x < 0.0f ? 0.0f : x;  // NaN stays NaN (ONNX's max(0, x))
         case ACT_LEAKY_RELU: return x >= 0.0f ? x : alpha * x;
         case ACT_CLIP: return x < alpha ? alpha : (x > beta ? beta : x);
         case ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
-        case ACT_HARD_SIGMOID: return fmaxf(0.0f, fminf(1.0f, alpha * x + beta));
+        case ACT_HARD_SIGMOID: return isnan(x) ? x : fmaxf(0.0f, fminf(1.0f, alpha * x + beta));  // fmaxf drops NaN
         case ACT_HARD_SWISH: return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));
         case ACT_TANH: return tanhf(x);
         case ACT_ELU: return x >= 0.0f ? x : alpha * (expf(x) - 1.0f);

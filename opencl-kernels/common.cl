@@ -23,11 +23,11 @@
 inline float apply_act(float x, int kind, float alpha, float beta) {
     switch (kind) {
         case ACT_NONE: return x;
-        case ACT_RELU: return x > 0.0f ? x : 0.0f;
+        case ACT_RELU: return x < 0.0f ? 0.0f : x; /* NaN stays NaN (ONNX's max(0, x)) */
         case ACT_LEAKY_RELU: return x >= 0.0f ? x : alpha * x;
         case ACT_CLIP: return x < alpha ? alpha : (x > beta ? beta : x);
         case ACT_SIGMOID: return 1.0f / (1.0f + exp(-x));
-        case ACT_HARD_SIGMOID: return fmax(0.0f, fmin(1.0f, alpha * x + beta));
+        case ACT_HARD_SIGMOID: return isnan(x) ? x : fmax(0.0f, fmin(1.0f, alpha * x + beta)); /* fmax drops NaN */
         case ACT_HARD_SWISH: return x * fmax(0.0f, fmin(1.0f, x / 6.0f + 0.5f));
         case ACT_TANH: return tanh(x);
         case ACT_ELU: return x >= 0.0f ? x : alpha * (exp(x) - 1.0f);

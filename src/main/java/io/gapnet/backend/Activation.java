@@ -34,7 +34,7 @@ public record Activation(Kind kind, float alpha, float beta) {
     public float apply(float x) {
         switch (kind) {
             case NONE: return x;
-            case RELU: return x > 0 ? x : 0f;
+            case RELU: return x < 0 ? 0f : x; // max(0, x) as ONNX (numpy) computes it: NaN stays NaN
             case LEAKY_RELU: return x >= 0 ? x : alpha * x;
             case CLIP: return x < alpha ? alpha : (x > beta ? beta : x);
             case SIGMOID: return (float) (1.0 / (1.0 + Math.exp(-x)));

@@ -1,6 +1,5 @@
 package io.gapnet.cli;
 
-import io.gapnet.GapnetException;
 import io.gapnet.image.Preprocessing;
 import picocli.CommandLine.Option;
 
@@ -27,12 +26,8 @@ final class PreprocessOptions {
     @Option(names = "--grayscale", description = "feed one luma channel")
     boolean grayscale;
 
+    /** The options as a Preprocessing, which checks every value (--std 0, a negative --crop...) with a message. */
     Preprocessing build() {
-        if (pixelRange != 1 && pixelRange != 255) throw new GapnetException("--pixel-range must be 1 or 255");
-        int channels = grayscale ? 1 : 3;
-        if ((mean.length != 1 && mean.length != channels) || (std.length != 1 && std.length != channels)) {
-            throw new GapnetException("--mean and --std need 1 or " + channels + " values");
-        }
         return new Preprocessing(resize, crop, pixelRange, mean, std, bgr, grayscale);
     }
 }

@@ -23,6 +23,9 @@ public final class Conformance {
 
     private Conformance() {}
 
+    /** What {@link KernelCase#withSpecialValues} mixes in, one in every 7 elements of the first input. */
+    static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, 1e30f, -1e30f};
+
     static float[][] inputs(KernelCase c) {
         Random r = new Random(c.name().hashCode());
         float[][] in = new float[c.inputs().length][];
@@ -31,6 +34,7 @@ public final class Conformance {
             for (int j = 0; j < in[i].length; j++) {
                 float v = (float) r.nextGaussian();
                 in[i][j] = c.positive() ? Math.abs(v) + 0.1f : v;
+                if (c.specials() && i == 0 && j % 7 == 3) in[i][j] = SPECIALS[(j / 7) % SPECIALS.length];
             }
         }
         return in;

@@ -6,9 +6,10 @@ import io.gapnet.backend.Kernels;
 /**
  * One op with fixed shapes and parameters, run on a backend and on the CPU reference with the same random
  * inputs. {@code inputs} gives each input's length; {@code positive} asks for positive inputs (for log and
- * sqrt, variances).
+ * sqrt, variances); {@code specials} mixes NaN, infinities, signed zeros and huge values into the inputs, to check
+ * that every backend propagates them as the reference (and ONNX) does.
  */
-public record KernelCase(String name, int[] inputs, boolean positive, long outputSize, Launch launch) {
+public record KernelCase(String name, int[] inputs, boolean positive, boolean specials, long outputSize, Launch launch) {
 
     /** The launch: inputs in order, then the output buffer. */
     @FunctionalInterface
@@ -17,11 +18,16 @@ public record KernelCase(String name, int[] inputs, boolean positive, long outpu
     }
 
     public static KernelCase of(String name, long outputSize, Launch launch, int... inputs) {
-        return new KernelCase(name, inputs, false, outputSize, launch);
+        return new KernelCase(name, inputs, false, false, outputSize, launch);
     }
 
     public KernelCase withPositiveInputs() {
-        return new KernelCase(name, inputs, true, outputSize, launch);
+        return new KernelCase(name, inputs, true, specials, outputSize, launch);
+    }
+
+    /** The same case with NaN, +-Inf, +-0 and +-1e30 among its inputs, named "... with NaN/Inf". */
+    public KernelCase withSpecialValues() {
+        return new KernelCase(name + " with NaN/Inf", inputs, positive, true, outputSize, launch);
     }
 
     @Override

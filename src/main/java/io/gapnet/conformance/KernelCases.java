@@ -81,6 +81,13 @@ public final class KernelCases {
         c.add(conv("deep", new ConvDesc(1, 130, 7, 20, 140, 3, 3, 1, 1, 1, 1, 0, 1, 2, 0, 1, Activation.clip(-0.5f, 0.5f)), true, false));
         c.add(conv("deep", new ConvDesc(2, 72, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
         c.add(conv("deep", new ConvDesc(1, 64, 10, 7, 70, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1, Activation.clip(-0.5f, 0.5f)), false, false));
+        // NaN and infinities through the fused epilogues (vector ReLU, Clip, LeakyRelu): NaN stays NaN
+        c.add(conv("gemm", new ConvDesc(1, 40, 7, 7, 65, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true).withSpecialValues());
+        c.add(conv("wide", new ConvDesc(2, 40, 16, 15, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, false).withSpecialValues());
+        c.add(conv("pointwise", new ConvDesc(3, 300, 7, 7, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.clip(-0.5f, 0.5f)), true,
+                false).withSpecialValues());
+        c.add(conv("direct", new ConvDesc(3, 5, 7, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, Activation.leakyRelu(0.1f)), true,
+                false).withSpecialValues());
         return c;
     }
 
@@ -94,6 +101,7 @@ public final class KernelCases {
             KernelCase k = KernelCase.of("activation " + a, n, (kr, x, y) -> kr.activation(a, n, x[0], y), n);
             boolean needsPositive = kind == Activation.Kind.LOG || kind == Activation.Kind.SQRT || kind == Activation.Kind.RECIPROCAL;
             c.add(needsPositive ? k.withPositiveInputs() : k);
+            c.add(k.withSpecialValues()); // NaN in, NaN out, as ONNX defines every activation (Relu(NaN) is NaN)
         }
         return c;
     }
@@ -148,6 +156,9 @@ public final class KernelCases {
             // rows wider than a vector (the fast path's vector passes), ceil mode past the right edge
             c.add(pool(max, new PoolDesc(2, 3, 21, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 11, 19, false)));
             c.add(pool(max, new PoolDesc(1, 2, 17, 40, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2, 6, 14, false))); // ceil mode
+            // a window holding NaN is NaN, an infinity wins a max and dominates a mean
+            c.add(pool(max, new PoolDesc(3, 5, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, false)).withSpecialValues());
+            c.add(pool(max, new PoolDesc(2, 3, 21, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 11, 19, false)).withSpecialValues());
         }
         return c;
     }
@@ -160,6 +171,9 @@ public final class KernelCases {
             c.add(KernelCase.of("gap " + n + "x" + ch + "x" + sp, n * ch, (k, x, y) -> k.gap(n, ch, sp, x[0], y), n * ch * sp));
             c.add(KernelCase.of("gmp " + n + "x" + ch + "x" + sp, n * ch, (k, x, y) -> k.gmp(n, ch, sp, x[0], y), n * ch * sp));
         }
+        c.add(KernelCase.of("gap 3x5x49", 15, (k, x, y) -> k.gap(3, 5, 49, x[0], y), 3 * 5 * 49).withSpecialValues());
+        c.add(KernelCase.of("gmp 3x5x49", 15, (k, x, y) -> k.gmp(3, 5, 49, x[0], y), 3 * 5 * 49).withSpecialValues());
+        c.add(KernelCase.of("gmp 1x2048x49", 2048, (k, x, y) -> k.gmp(1, 2048, 49, x[0], y), 2048 * 49).withSpecialValues());
         return c;
     }
 

@@ -82,15 +82,39 @@ public final class Images {
         int w = img.getWidth(), h = img.getHeight();
         Raster r = img.getRaster();
         int bands = r.getNumBands();
+        if (bands == 0) throw new InvalidImageException("image " + name + " has no colour bands");
         boolean gray = img.getColorModel().getColorSpace().getNumComponents() == 1;
         float[][] planes;
+        int type = r.getDataBuffer().getDataType();
+        boolean floating = type == java.awt.image.DataBuffer.TYPE_FLOAT || type == java.awt.image.DataBuffer.TYPE_DOUBLE;
+        if (floating) {
+            // float samples (a float TIFF, say) hold 0..1; a NaN or an infinity would reach the model as is
+            for (int b = 0; b < bands; b++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        if (!Double.isFinite(r.getSampleDouble(x, y, b))) {
+                            throw new InvalidImageException("image " + name + " holds a non-finite sample at (" + x + ", " + y
+                                    + "); its pixels must be numbers");
+                        }
+                    }
+                }
+            }
+        }
         if (gray) {
             // read gray samples directly: getRGB would push them through a colour-space conversion
             planes = new float[1][w * h];
             int bits = img.getColorModel().getComponentSize(0);
-            float scale = 255f / ((1 << bits) - 1);
+            if (!floating && (bits < 1 || bits > 32)) {
+                throw new InvalidImageException("image " + name + " has " + bits + "-bit gray samples; 1 to 32 bits are supported");
+            }
+            // every depth to 0..255: 255 / (2^bits - 1) for integers (a 32-bit sample is unsigned), 255 for floats in 0..1
+            double scale = floating ? 255 : 255.0 / ((1L << bits) - 1);
             for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) planes[0][y * w + x] = r.getSample(x, y, 0) * scale;
+                for (int x = 0; x < w; x++) {
+                    double v = floating ? r.getSampleDouble(x, y, 0)
+                            : bits == 32 ? Integer.toUnsignedLong(r.getSample(x, y, 0)) : r.getSample(x, y, 0);
+                    planes[0][y * w + x] = (float) (v * scale);
+                }
             }
         } else {
             planes = new float[3][w * h];
@@ -103,7 +127,6 @@ public final class Images {
                 }
             }
         }
-        if (bands == 0) throw new InvalidImageException("image " + name + " has no colour bands");
         return new Planes(w, h, planes);
     }
 

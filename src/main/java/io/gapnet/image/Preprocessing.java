@@ -15,6 +15,30 @@ package io.gapnet.image;
  */
 public record Preprocessing(int resize, int crop, int pixelRange, float[] mean, float[] std, boolean bgr, boolean grayscale) {
 
+    /** Every parameter checked: a std of 0 would divide every pixel by zero and quietly feed the model infinities. */
+    public Preprocessing {
+        int channels = grayscale ? 1 : 3;
+        if (resize < 0) throw new io.gapnet.GapnetException("preprocessing: resize must be 0 (keep the size) or more, not " + resize);
+        if (crop < 0) throw new io.gapnet.GapnetException("preprocessing: crop must be 0 (no crop) or more, not " + crop);
+        if (pixelRange != 1 && pixelRange != 255) {
+            throw new io.gapnet.GapnetException("preprocessing: the pixel range must be 1 (0..1) or 255 (0..255), not " + pixelRange);
+        }
+        if (mean == null || std == null || (mean.length != 1 && mean.length != channels) || (std.length != 1 && std.length != channels)) {
+            throw new io.gapnet.GapnetException("preprocessing: mean and std need 1 or " + channels + " values each");
+        }
+        for (float m : mean) {
+            if (!Float.isFinite(m)) throw new io.gapnet.GapnetException("preprocessing: mean " + m + " is not a finite number");
+        }
+        for (float v : std) {
+            if (!(v > 0) || !Float.isFinite(v)) {
+                throw new io.gapnet.GapnetException("preprocessing: std " + v + " must be a positive finite number (it divides"
+                        + " every pixel)");
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
+    }
+
     public static Preprocessing imagenet() {
         return new Preprocessing(256, 224, 1, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f},
                 false, false);

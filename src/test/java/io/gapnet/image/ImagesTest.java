@@ -80,4 +80,50 @@ class ImagesTest {
         e = assertThrows(GapnetException.class, () -> Images.load(txt, RAW));
         assertTrue(e.getMessage().contains("not a PNG or JPEG"), e.getMessage());
     }
+
+    /** A 3x1 gray image of {@code dataType} with {@code bits} per sample holding {@code samples}, written as TIFF. */
+    static Path grayTiff(Path dir, int dataType, int bits, double... samples) throws Exception {
+        java.awt.color.ColorSpace cs = java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_GRAY);
+        java.awt.image.ComponentColorModel cm = new java.awt.image.ComponentColorModel(cs, new int[] {bits}, false, false,
+                java.awt.Transparency.OPAQUE, dataType);
+        java.awt.image.WritableRaster r = cm.createCompatibleWritableRaster(samples.length, 1);
+        for (int x = 0; x < samples.length; x++) {
+            if (dataType == java.awt.image.DataBuffer.TYPE_FLOAT) r.setSample(x, 0, 0, samples[x]);
+            else r.setSample(x, 0, 0, (int) (long) samples[x]); // the 32 bits of an unsigned sample
+        }
+        Path f = dir.resolve("g" + dataType + "-" + bits + ".tif");
+        assertTrue(ImageIO.write(new BufferedImage(cm, r, false, null), "tiff", f.toFile()), "a TIFF writer");
+        return f;
+    }
+
+    @Test
+    void everyGrayDepthScalesTo0To255(@TempDir Path dir) throws Exception {
+        // 16-bit PNG, and 32-bit integer and float TIFFs (the 32-bit case divided by 2^32 - 1 overflowed to 255 / 0)
+        BufferedImage sixteen = new BufferedImage(3, 1, BufferedImage.TYPE_USHORT_GRAY);
+        sixteen.getRaster().setSample(1, 0, 0, 65535);
+        sixteen.getRaster().setSample(2, 0, 0, 32768);
+        Path png = dir.resolve("16.png");
+        ImageIO.write(sixteen, "png", png.toFile());
+        assertArrayEquals(new float[] {0, 255, 32768 * 255f / 65535}, Images.decode(png).data()[0], 1e-3f);
+        Path u32 = grayTiff(dir, java.awt.image.DataBuffer.TYPE_INT, 32, 0, 0xFFFFFFFFL, 0x80000000L);
+        assertArrayEquals(new float[] {0, 255, 127.5f}, Images.decode(u32).data()[0], 1e-3f);
+        Path f32 = grayTiff(dir, java.awt.image.DataBuffer.TYPE_FLOAT, 32, 0, 1, 0.25);
+        assertArrayEquals(new float[] {0, 255, 63.75f}, Images.decode(f32).data()[0], 1e-3f);
+        GapnetException nan = assertThrows(GapnetException.class,
+                () -> Images.decode(grayTiff(dir, java.awt.image.DataBuffer.TYPE_FLOAT, 32, 0, Double.NaN, 1)));
+        assertTrue(nan.getMessage().contains("non-finite sample at (1, 0)"), nan.getMessage());
+    }
+
+    @Test
+    void preprocessingValuesThatCannotWorkAreRefused() {
+        float[] zero = {0}, one = {1};
+        assertTrue(assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, zero, zero, false, false)).getMessage()
+                .contains("std 0.0 must be a positive finite number"));
+        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, zero, new float[] {Float.NaN}, false, false));
+        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, new float[] {Float.POSITIVE_INFINITY}, one, false, false));
+        assertThrows(GapnetException.class, () -> new Preprocessing(-1, 0, 255, zero, one, false, false));
+        assertThrows(GapnetException.class, () -> new Preprocessing(0, -5, 255, zero, one, false, false));
+        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 7, zero, one, false, false));
+        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, new float[] {0, 0}, one, false, false));
+    }
 }

@@ -29,6 +29,25 @@ class ElementwiseReferenceTest {
     }
 
     @Test
+    void nanAndInfinitiesPropagateAsOnnxDefines() {
+        // ONNX defines these with numpy's max, min and arithmetic: NaN in, NaN out (PyTorch agrees)
+        float nan = Float.NaN, inf = Float.POSITIVE_INFINITY;
+        Tensor x = t(f(nan, inf, -inf, -2), 4);
+        assertTensor(new int[] {4}, f(nan, inf, 0, 0), run("Relu", Map.of(), x));
+        assertTensor(new int[] {4}, f(nan, inf, -inf, -0.2f), run("LeakyRelu", Map.of("alpha", 0.1f), x));
+        assertTensor(new int[] {4}, f(nan, 1, 0, 0.1f), run("HardSigmoid", Map.of(), x));
+        assertTensor(new int[] {4}, f(nan, inf, nan, -1f / 3), run("HardSwish", Map.of(), x)); // -inf * 0 is NaN
+        assertTensor(new int[] {4}, f(nan, 1, -1, -1), run("Clip", 6, Map.of("min", -1f, "max", 1f), x));
+        assertTensor(new int[] {4}, f(nan, 1, 0, (float) (1 / (1 + Math.exp(2)))), run("Sigmoid", Map.of(), x));
+        assertTensor(new int[] {4}, f(nan, inf, -1, (float) (Math.exp(-2) - 1)), run("Elu", Map.of(), x));
+        assertTensor(new int[] {4}, f(nan, inf, 0, (float) Math.log1p(Math.exp(-2))), run("Softplus", Map.of(), x));
+        assertTensor(new int[] {1, 1, 1, 1}, f(nan), run("MaxPool", Map.of("kernel_shape", new long[] {2, 2}),
+                t(f(1, nan, 3, 2), 1, 1, 2, 2)));
+        assertTensor(new int[] {1, 1, 1, 1}, f(nan), run("GlobalAveragePool", Map.of(), t(f(1, nan, 3, 2), 1, 1, 2, 2)));
+        assertTensor(new int[] {1, 1, 1, 1}, f(inf), run("GlobalMaxPool", Map.of(), t(f(1, inf, 3, 2), 1, 1, 2, 2)));
+    }
+
+    @Test
     void clipAllForms() {
         Tensor x = t(f(-2, 0.5f, 3), 3);
         // opset 13: bounds as inputs (here graph inputs, known only at run time), either may be omitted

@@ -77,4 +77,20 @@ class PoolReferenceTest {
         // opset 18: axes as an input
         assertTensor(new int[] {2, 1}, f(1, 4), run("ReduceMean", 18, Map.of(), x, ints(-1)));
     }
+
+    @Test
+    void aWindowOverPaddingAloneIsRefusedNotMinusInfinity() {
+        // pads of 2 around a 1x1 input with a 2x2 window: the first window covers only padding
+        Tensor one = t(f(7), 1, 1, 1, 1);
+        for (String op : new String[] {"MaxPool", "AveragePool"}) {
+            ShapeException e = assertThrows(ShapeException.class, () -> run(op, Map.of("kernel_shape", K2, "pads",
+                    new long[] {2, 2, 2, 2}), one));
+            assertTrue(e.getMessage().contains("covers only padding"), e.getMessage());
+        }
+        // counting the padding, the mean over it is well defined: 0 / 4
+        Tensor counted = run("AveragePool", Map.of("kernel_shape", K2, "pads", new long[] {2, 2, 2, 2}, "count_include_pad", 1L), one);
+        assertTensor(new int[] {1, 1, 4, 4}, f(0, 0, 0, 0, 0, 7f / 4, 7f / 4, 0, 0, 7f / 4, 7f / 4, 0, 0, 0, 0, 0), counted);
+        // pads below the window are fine
+        assertTensor(new int[] {1, 1, 2, 2}, f(7, 7, 7, 7), run("MaxPool", Map.of("kernel_shape", K2, "pads", new long[] {1, 1, 1, 1}), one));
+    }
 }

@@ -40,9 +40,32 @@ final class PoolOps {
         PoolDesc d = new PoolDesc(x.dim(0), x.dim(1), x.dim(2), x.dim(3), kh, kw, win.strideH(), win.strideW(),
                 win.dilationH(), win.dilationW(), win.padTop(), win.padLeft(), win.padBottom(), win.padRight(), oh, ow,
                 a.getInt("count_include_pad", 0) != 0);
+        if (max || !d.countIncludePad()) {
+            // a window over padding alone would be a max of nothing (-inf) or a mean of nothing (0 / 0)
+            int row = onlyPadding(oh, kh, win.strideH(), win.dilationH(), win.padTop(), x.dim(2));
+            int col = onlyPadding(ow, kw, win.strideW(), win.dilationW(), win.padLeft(), x.dim(3));
+            if (row >= 0 || col >= 0) {
+                throw b.error("pooling over an empty extent: with pads " + Arrays.toString(new int[] {win.padTop(), win.padLeft(),
+                        win.padBottom(), win.padRight()}) + " the " + kh + "x" + kw + " window at output " + (row >= 0 ? "row " + row
+                        : "column " + col) + " covers only padding; pads must be smaller than the window");
+            }
+        }
         int[] out = {d.n(), d.c(), oh, ow};
         if (max) return b.emit("MaxPool", out, 0, (k, in, o) -> k.maxPool(d, in[0], o), x);
         return b.emit("AveragePool", out, 0, (k, in, o) -> k.avgPool(d, in[0], o), x);
+    }
+
+    /** The first output position along one axis whose window has no tap inside the input, or -1. */
+    private static int onlyPadding(int outs, int k, int stride, int dilation, int padBegin, int in) {
+        for (int o = 0; o < outs; o++) {
+            boolean any = false;
+            for (int t = 0; t < k && !any; t++) {
+                long i = (long) o * stride - padBegin + (long) t * dilation;
+                any = i >= 0 && i < in;
+            }
+            if (!any) return o;
+        }
+        return -1;
     }
 
     private static Value global(PlanBuilder b, boolean avg) {

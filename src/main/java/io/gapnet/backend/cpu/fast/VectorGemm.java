@@ -310,7 +310,7 @@ final class VectorGemm {
     static float activate(Activation act, float v) {
         switch (act.kind()) {
             case NONE: return v;
-            case RELU: return v > 0 ? v : 0f;
+            case RELU: return v < 0 ? 0f : v; // NaN stays NaN, as in the reference
             default: return act.apply(v);
         }
     }
@@ -325,10 +325,8 @@ final class VectorGemm {
     /** The activations the epilogue applies as vectors, with the reference's semantics (NaN included). */
     static FloatVector activate(Activation act, FloatVector v) {
         switch (act.kind()) {
-            case RELU: {
-                VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
-                return FloatVector.zero(S).blend(v, pos);
-            }
+            case RELU: // zero where negative, so NaN stays NaN
+                return v.blend(0f, v.compare(VectorOperators.LT, 0f));
             case CLIP: {
                 VectorMask<Float> below = v.compare(VectorOperators.LT, act.alpha());
                 VectorMask<Float> above = v.compare(VectorOperators.GT, act.beta()).andNot(below);
