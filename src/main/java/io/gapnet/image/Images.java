@@ -159,31 +159,47 @@ public final class Images {
         return Tensor.of(out, 1, channels, ch, cw);
     }
 
-    /** The image in the channels the preprocessing asks for, resized (shorter side) and centre-cropped; values 0..255. */
+    /**
+     * The image in the channels the preprocessing asks for, resized (shorter side) and centre-cropped; values 0..255.
+     * Only the crop is computed, so its cost is bounded by the crop however long the image's longer side; without a
+     * crop the whole resized image must fit {@link Limits#maxImagePixels()}.
+     */
     public static Planes resizeAndCrop(Planes img, Preprocessing p) {
         float[][] planes = channels(img.data(), p);
         int w = img.width(), h = img.height();
+        long nw = w, nh = h;
         if (p.resize() > 0) {
-            int nw, nh;
+            // the shorter side becomes resize(), the longer keeps the aspect ratio (computed in long: 256 * 65535 overflows
+            // nothing, but the product of the two sides can)
             if (w <= h) {
                 nw = p.resize();
-                nh = Math.max(1, (int) ((long) p.resize() * h / w));
+                nh = Math.max(1, (long) p.resize() * h / w);
             } else {
                 nh = p.resize();
-                nw = Math.max(1, (int) ((long) p.resize() * w / h));
+                nw = Math.max(1, (long) p.resize() * w / h);
             }
-            for (int c = 0; c < planes.length; c++) planes[c] = Resize.resize(planes[c], w, h, nw, nh);
-            w = nw;
-            h = nh;
         }
-        if (p.crop() <= 0) return new Planes(w, h, planes);
-        int cw = Math.min(p.crop(), w), ch = Math.min(p.crop(), h);
-        int x0 = (int) Math.round((w - cw) / 2.0), y0 = (int) Math.round((h - ch) / 2.0);
-        float[][] out = new float[planes.length][cw * ch];
+        long cw = p.crop() > 0 ? Math.min(p.crop(), nw) : nw, ch = p.crop() > 0 ? Math.min(p.crop(), nh) : nh;
+        long max = Limits.current().maxImagePixels();
+        if (cw * ch > max || nw > Integer.MAX_VALUE || nh > Integer.MAX_VALUE) {
+            throw new InvalidImageException("image of " + w + "x" + h + " pixels resized to " + nw + "x" + nh + " would be "
+                    + cw * ch + " pixels" + (p.crop() > 0 ? " after the crop" : "") + ", more than gapnet.limits.maxImagePixels ("
+                    + max + "); use a centre crop or a smaller resize");
+        }
+        int x0 = (int) Math.round((nw - cw) / 2.0), y0 = (int) Math.round((nh - ch) / 2.0);
+        float[][] out = new float[planes.length][];
         for (int c = 0; c < planes.length; c++) {
-            for (int y = 0; y < ch; y++) System.arraycopy(planes[c], (y + y0) * w + x0, out[c], y * cw, cw);
+            out[c] = nw == w && nh == h && cw == w && ch == h ? planes[c]
+                    : nw == w && nh == h ? crop(planes[c], w, x0, y0, (int) cw, (int) ch)
+                    : Resize.window(planes[c], w, h, nw, nh, x0, y0, (int) cw, (int) ch);
         }
-        return new Planes(cw, ch, out);
+        return new Planes((int) cw, (int) ch, out);
+    }
+
+    private static float[] crop(float[] plane, int w, int x0, int y0, int cw, int ch) {
+        float[] out = new float[cw * ch];
+        for (int y = 0; y < ch; y++) System.arraycopy(plane, (y + y0) * w + x0, out, y * cw, cw);
+        return out;
     }
 
     /** Bilinear resampling of one plane (for heatmaps; images use the antialiasing {@link Resize}). */

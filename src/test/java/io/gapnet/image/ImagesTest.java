@@ -126,4 +126,20 @@ class ImagesTest {
         assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 7, zero, one, false, false));
         assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, new float[] {0, 0}, one, false, false));
     }
+
+    @Test
+    void aResizedWindowIsExactlyTheCropOfTheWholeResize() {
+        java.util.Random r = new java.util.Random(5);
+        for (int trial = 0; trial < 40; trial++) {
+            int w = 1 + r.nextInt(60), h = 1 + r.nextInt(60), nw = 1 + r.nextInt(90), nh = 1 + r.nextInt(90);
+            float[] src = new float[w * h];
+            for (int i = 0; i < src.length; i++) src[i] = r.nextFloat() * 255;
+            float[] whole = Resize.resize(src, w, h, nw, nh);
+            int cw = 1 + r.nextInt(nw), ch = 1 + r.nextInt(nh), x0 = r.nextInt(nw - cw + 1), y0 = r.nextInt(nh - ch + 1);
+            float[] win = Resize.window(src, w, h, nw, nh, x0, y0, cw, ch);
+            for (int y = 0; y < ch; y++) {
+                for (int x = 0; x < cw; x++) assertEquals(whole[(y + y0) * nw + x + x0], win[y * cw + x], "trial " + trial);
+            }
+        }
+    }
 }

@@ -128,4 +128,22 @@ class HostileImageTest {
         InvalidImageException e = refused(pngDeclaring(0, 10));
         assertTrue(e.getMessage().contains("hostile"), e.getMessage());
     }
+
+    @Test
+    void extremeAspectRatiosCostOnlyTheirCrop() throws IOException {
+        // a 99-byte 20000x1 PNG made the resize allocate gigabytes; 65535x1 and 1x65535 overflowed int
+        io.gapnet.image.Preprocessing imagenet = io.gapnet.image.Preprocessing.imagenet();
+        for (int[] wh : new int[][] {{20000, 1}, {65535, 1}, {1, 65535}, {65535, 2}, {3, 65535}}) {
+            byte[] png = encode("png", wh[0], wh[1]);
+            io.gapnet.tensor.Tensor t = Images.toTensor(Images.decode(new ByteArrayInputStream(png), "thin"), imagenet);
+            assertTrue(java.util.Arrays.equals(new int[] {1, 3, 224, 224}, t.shape()) || t.numel() <= 3 * 224 * 224,
+                    java.util.Arrays.toString(t.shape()));
+            for (float v : t.floats()) assertTrue(Float.isFinite(v));
+            // without a crop the whole resized image would be billions of pixels: refused by name, nothing allocated
+            io.gapnet.image.Preprocessing noCrop = new io.gapnet.image.Preprocessing(256, 0, 1, new float[] {0}, new float[] {1}, false, false);
+            InvalidImageException e = assertThrows(InvalidImageException.class,
+                    () -> Images.toTensor(Images.decode(new ByteArrayInputStream(png), "thin"), noCrop));
+            assertTrue(e.getMessage().contains("gapnet.limits.maxImagePixels") && e.getMessage().contains("use a centre crop"), e.getMessage());
+        }
+    }
 }
