@@ -47,6 +47,10 @@ public final class Images {
         return Exif.apply(decodePixels(bytes, name), Exif.orientation(bytes));
     }
 
+    /** Decoder warnings that mean the pixel data is damaged (libjpeg's and the PNG reader's wording). */
+    private static final java.util.regex.Pattern DAMAGE = java.util.regex.Pattern.compile(
+            "(?i)premature|truncat|corrupt|huffman|unexpected end|bad data|invalid (jpeg|data|marker)|missing|crc");
+
     private static Planes decodePixels(byte[] bytes, String name) {
         BufferedImage img;
         try (ImageInputStream iis = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
@@ -59,12 +63,16 @@ public final class Images {
                 reader.setInput(iis, true, true);
                 int w = reader.getWidth(0), h = reader.getHeight(0);
                 checkSize(name, w, h);
-                // decoders report a truncated stream (e.g. a JPEG's premature end) as a warning, not an error
-                java.util.List<String> warnings = new java.util.ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                // decoders report a truncated or corrupt stream (a JPEG's premature end, a bad Huffman code) as a warning,
+                // not an error; other warnings (a CMYK JPEG without an ICC profile, a profile's rendering intent) are not
+                // about the pixels' integrity and leave the image usable
+                java.util.List<String> damage = new java.util.ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> {
+                    if (DAMAGE.matcher(warning).find()) damage.add(warning);
+                });
                 img = reader.read(0);
-                if (!warnings.isEmpty()) {
-                    throw new InvalidImageException("image " + name + " is truncated or corrupt: " + warnings.get(0));
+                if (!damage.isEmpty()) {
+                    throw new InvalidImageException("image " + name + " is truncated or corrupt: " + damage.get(0));
                 }
             } finally {
                 reader.dispose();
