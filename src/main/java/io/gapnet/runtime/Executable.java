@@ -25,8 +25,13 @@ final class Executable {
     private final String model;
     private final Backend backend;
     private final DeviceBuffer[] constants;
+    /** Constants this plan computed itself (not the model's weights): freed with it. */
+    private final List<DeviceBuffer> owned;
     private final Deque<Context> idle = new ConcurrentLinkedDeque<>();
     private final List<Context> all = new ArrayList<>();
+    /** Runs in flight, and whether the Session's cache has let go of this plan; guarded by this. */
+    private int inUse;
+    private boolean evicted;
 
     /** One thread's resources for running the plan. */
     private final class Context {
@@ -64,11 +69,42 @@ final class Executable {
     /** Whether layer events are enabled in any recording (checked once per run). */
     private static final LayerEvent LAYER_EVENTS = new LayerEvent();
 
-    Executable(Plan plan, Backend backend, DeviceBuffer[] constants, String model) {
+    Executable(Plan plan, Backend backend, DeviceBuffer[] constants, List<DeviceBuffer> owned, String model) {
         this.model = model;
         this.plan = plan;
         this.backend = backend;
         this.constants = constants;
+        this.owned = List.copyOf(owned);
+    }
+
+    /** The device memory this plan holds beyond the shared weights: one context's activations and its own constants. */
+    long bytes() {
+        long b = plan.peakActivationBytes();
+        for (DeviceBuffer d : owned) b += 4 * d.floats();
+        return b;
+    }
+
+    synchronized void retain() {
+        inUse++;
+    }
+
+    /** Ends a run; the last run of an evicted plan frees it. */
+    void release() {
+        boolean free;
+        synchronized (this) {
+            free = --inUse == 0 && evicted;
+        }
+        if (free) close();
+    }
+
+    /** The Session's cache lets go of this plan: it is freed now, or when its last run in flight ends. */
+    void evict() {
+        boolean free;
+        synchronized (this) {
+            evicted = true;
+            free = inUse == 0;
+        }
+        if (free) close();
     }
 
     Plan plan() {
@@ -177,12 +213,13 @@ final class Executable {
         }
     }
 
-    /** Frees every execution context (constants belong to the Session). */
+    /** Frees every execution context and the plan's own constants (the model's weights belong to the Session). */
     void close() {
         synchronized (all) {
             for (Context c : all) c.close();
             all.clear();
             idle.clear();
+            for (DeviceBuffer b : owned) b.close();
         }
     }
 

@@ -16,7 +16,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -28,8 +27,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class Session implements AutoCloseable {
     private final Graph graph;
     private final Backend backend;
-    private final Map<String, Executable> plans = new ConcurrentHashMap<>();
+    /** Compiled plans, least recently used first; guarded by itself. */
+    private final LinkedHashMap<String, Executable> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedBytes;
+    /** The model's weights on the device, shared by every plan; guarded by itself. */
     private final Map<Tensor, DeviceBuffer> weights = new IdentityHashMap<>();
+    private final java.util.Set<Tensor> initializers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final SessionOptions options;
     private volatile boolean closed;
@@ -39,6 +42,7 @@ public final class Session implements AutoCloseable {
         this.graph = GraphOptimizer.optimize(graph);
         this.backend = backend;
         this.options = options;
+        initializers.addAll(this.graph.initializers().values());
     }
 
     /** Opens a session of {@code graph} on {@code backend}; the caller keeps ownership of the backend. */
@@ -90,21 +94,52 @@ public final class Session implements AutoCloseable {
                 sigs.put(e.getKey(), Compiler.InputSig.of(e.getValue()));
             }
             String key = Compiler.key(sigs, extraOutputs);
-            Executable exe = plans.get(key);
+            Executable exe;
+            synchronized (plans) {
+                exe = plans.get(key);
+                if (exe != null) exe.retain();
+            }
             if (exe == null) {
+                // compiled outside the lock, so that runs of cached plans go on meanwhile
+                Plan plan = Compiler.compile(graph, sigs, extraOutputs);
+                List<DeviceBuffer> owned = new ArrayList<>();
+                Executable fresh = new Executable(plan, backend, upload(plan, owned), owned, graph.name());
                 synchronized (plans) {
                     exe = plans.get(key);
                     if (exe == null) {
-                        Plan plan = Compiler.compile(graph, sigs, extraOutputs);
-                        exe = new Executable(plan, backend, upload(plan), graph.name());
+                        exe = fresh;
                         plans.put(key, exe);
+                        cachedBytes += exe.bytes();
+                        evictBeyondBounds(exe);
                     }
+                    exe.retain();
                 }
+                if (exe != fresh) fresh.close(); // another thread compiled the same plan first
             }
-            if (options.checkFinite()) checkFinite(inputs);
-            return exe.run(inputs, listener, options.checkFinite());
+            try {
+                if (options.checkFinite()) checkFinite(inputs);
+                return exe.run(inputs, listener, options.checkFinite());
+            } finally {
+                exe.release();
+            }
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Frees the least recently used plans while the cache holds more than {@link SessionOptions#maxPlans()} plans or
+     * {@link SessionOptions#maxPlanBytes()} bytes; {@code newest} stays. A plan in use by another thread is freed when
+     * that run ends. Caller holds the plans lock.
+     */
+    private void evictBeyondBounds(Executable newest) {
+        java.util.Iterator<Executable> lru = plans.values().iterator();
+        while ((plans.size() > options.maxPlans() || cachedBytes > options.maxPlanBytes()) && lru.hasNext()) {
+            Executable e = lru.next();
+            if (e == newest) continue;
+            lru.remove();
+            cachedBytes -= e.bytes();
+            e.evict();
         }
     }
 
@@ -129,24 +164,32 @@ public final class Session implements AutoCloseable {
         return Compiler.compile(graph, sigs, List.of());
     }
 
-    /** Uploads the constants a plan reads, reusing weights already on the device. Caller holds the read lock. */
-    private DeviceBuffer[] upload(Plan plan) {
+    /**
+     * Uploads the constants a plan reads: the model's weights once for every plan, constants the plan computed itself
+     * (from input shapes or int64 inputs) into {@code owned}, freed with the plan. Caller holds the read lock.
+     */
+    private DeviceBuffer[] upload(Plan plan, List<DeviceBuffer> owned) {
         DeviceBuffer[] bufs = new DeviceBuffer[plan.valueCount];
         synchronized (weights) {
             try (Queue q = backend.openQueue()) {
                 for (Map.Entry<Integer, Tensor> e : plan.constants.entrySet()) {
                     Tensor t = e.getValue();
-                    DeviceBuffer b = weights.get(t);
+                    boolean weight = initializers.contains(t);
+                    DeviceBuffer b = weight ? weights.get(t) : null;
                     if (b == null) {
                         float[] data = t.toFloats();
                         b = backend.allocate(Math.max(1, data.length), "constant value " + e.getKey());
                         q.upload(data, 0, b, 0, data.length);
                         b.markConstant();
-                        weights.put(t, b);
+                        if (weight) weights.put(t, b);
+                        else owned.add(b);
                     }
                     bufs[e.getKey()] = b;
                 }
                 q.synchronize();
+            } catch (RuntimeException ex) {
+                for (DeviceBuffer b : owned) b.close();
+                throw ex;
             }
         }
         return bufs;
@@ -234,7 +277,9 @@ public final class Session implements AutoCloseable {
     /** Number of compiled plans (one per input signature seen so far). */
     public int cachedPlans() {
         checkOpen();
-        return plans.size();
+        synchronized (plans) {
+            return plans.size();
+        }
     }
 
     @Override
@@ -243,8 +288,11 @@ public final class Session implements AutoCloseable {
         try {
             if (closed) return;
             closed = true;
-            for (Executable e : plans.values()) e.close();
-            plans.clear();
+            synchronized (plans) {
+                for (Executable e : plans.values()) e.close();
+                plans.clear();
+                cachedBytes = 0;
+            }
             synchronized (weights) {
                 for (DeviceBuffer b : weights.values()) b.close();
                 weights.clear();
@@ -256,6 +304,8 @@ public final class Session implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Session(" + graph.name() + " on " + backend.name() + ", " + plans.size() + " plans)";
+        synchronized (plans) {
+            return "Session(" + graph.name() + " on " + backend.name() + ", " + plans.size() + " plans)";
+        }
     }
 }

@@ -63,25 +63,12 @@ class ReliabilityTest {
         });
     }
 
-    static Graph tinyCnn() {
-        Map<String, Tensor> w = Map.of("w", Tensor.of(new float[] {0.5f, -1, 2, 0.25f, 1, 1}, 2, 3, 1, 1),
-                "fc", Tensor.of(new float[] {1, 2, 3, 4}, 2, 2));
-        List<Node> nodes = List.of(
-                new Node("conv", "Conv", List.of("x", "w"), List.of("c"), Attributes.none()),
-                new Node("relu", "Relu", List.of("c"), List.of("r"), Attributes.none()),
-                new Node("gap", "GlobalAveragePool", List.of("r"), List.of("g"), Attributes.none()),
-                new Node("flat", "Flatten", List.of("g"), List.of("f"), Attributes.none()),
-                new Node("fc", "Gemm", List.of("f", "fc"), List.of("y"), new Attributes(Map.of("transB", 1L))));
-        return new Graph("tiny", nodes, w, List.of(new ValueInfo("x", DType.FLOAT32, new long[] {-1, 3, -1, -1}, null)),
-                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
-    }
-
     @TestFactory
     Stream<DynamicTest> thousandSessionCyclesLeaveNothingAllocated() {
         return Require.perBackend("1000 Session open/close cycles", b -> {
             long before = b.liveAllocations();
             Tensor x = Tensor.of(new float[3 * 5 * 5], 1, 3, 5, 5);
-            Graph g = tinyCnn();
+            Graph g = io.gapnet.TestGraphs.tinyCnn();
             for (int i = 0; i < 1000; i++) {
                 try (Session s = Session.open(g, b)) {
                     if (i % 100 == 0) s.run(x);

@@ -115,6 +115,58 @@ class SessionTest {
     }
 
     @Test
+    void aThousandInputShapesStayWithinThePlanCacheBounds() {
+        // a tiny CNN: what grows is one plan per (H, W), each with its activation slots
+        Graph g = io.gapnet.TestGraphs.tinyCnn();
+        SessionOptions bounded = SessionOptions.DEFAULT.withPlanCache(8, 1L << 20);
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(g, cpu, bounded)) {
+            s.run(random(1, 1, 3, 5, 5));
+            long weightsAndOne = cpu.liveBytes();
+            long most = 0;
+            for (int i = 0; i < 1000; i++) {
+                int h = 5 + i % 40, w = 5 + i / 40;
+                Tensor y = s.run(random(i, 1, 3, h, w));
+                assertEquals(2, y.numel());
+                assertTrue(s.cachedPlans() <= 8, "plans cached: " + s.cachedPlans());
+                most = Math.max(most, cpu.liveBytes());
+            }
+            // what is live is the weights and at most the bounds' worth of plans, not 1000 plans
+            assertTrue(most <= weightsAndOne + (1L << 20) + (1L << 16), "most live bytes " + most + ", weights and one plan "
+                    + weightsAndOne);
+            // an evicted shape is compiled again and gives the same answer
+            Tensor first = s.run(random(7, 1, 3, 9, 9));
+            for (int i = 0; i < 20; i++) s.run(random(i, 1, 3, 30 + i, 30));
+            assertArrayEquals(first.floats(), s.run(random(7, 1, 3, 9, 9)).floats());
+        }
+    }
+
+    @Test
+    void aPlanEvictedWhileRunningIsFreedWhenItsRunEnds() throws Exception {
+        Graph g = io.gapnet.TestGraphs.tinyCnn();
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(g, cpu, SessionOptions.DEFAULT.withPlanCache(1, 1L << 30))) {
+            long before = cpu.liveAllocations();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int id = t;
+                    runs.add(pool.submit(() -> {
+                        for (int i = 0; i < 50; i++) s.run(random(i, 1, 3, 5 + (i + id) % 6, 5));
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : runs) f.get();
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(1, s.cachedPlans());
+            s.run(random(0, 1, 3, 40, 40)); // evicts the last cached plan
+            assertTrue(cpu.liveAllocations() - before < 40, "live allocations " + (cpu.liveAllocations() - before)
+                    + " beyond the weights: only one plan's");
+        }
+    }
+
+    @Test
     void weightsAreUploadedOncePerSession() {
         try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(SMALL, cpu)) {
             s.run(random(1, 1, 3, 32, 32));
