@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Dynamic batching for a shared {@link Session}: requests from many threads are coalesced into one batched
  * inference, up to {@code maxBatch} images or until {@code maxDelay} has passed since the first request of
  * the batch; each caller gets its own rows of the outputs. Only requests of the same image shape share a
- * batch. Up to {@code parallelism} batches run at once (the Session runs them on separate execution contexts).
+ * batch. Up to {@code parallelism} batches run at once (the Session runs them on separate execution contexts);
+ * while all of them are busy, requests wait in the queue, so the next batch forms from everything that arrived
+ * meanwhile (under load, batches fill up to {@code maxBatch}). Every request is answered: with its rows, or with
+ * the failure of its batch, an {@link Error} included.
  *
  * <pre>{@code
  * try (Batcher batcher = new Batcher(session, List.of(), 16, Duration.ofMillis(5), 2)) {
@@ -32,12 +35,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class Batcher implements AutoCloseable {
     private record Request(Tensor input, CompletableFuture<Map<String, Tensor>> result) {}
 
-    private final Session session;
+    private final java.util.function.Function<Tensor, Map<String, Tensor>> runner;
     private final List<String> extraOutputs;
     private final int maxBatch;
     private final long maxDelayNanos;
     private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
     private final ExecutorService workers;
+    /** Free workers: the dispatcher takes one before it forms a batch, the batch gives it back when done. */
+    private final java.util.concurrent.Semaphore free;
     private final Thread dispatcher;
     private final AtomicLongArray batchSizes;
     private volatile boolean closed;
@@ -49,12 +54,22 @@ public final class Batcher implements AutoCloseable {
      * @param parallelism most batches running at once
      */
     public Batcher(Session session, List<String> extraOutputs, int maxBatch, Duration maxDelay, int parallelism) {
-        if (maxBatch < 1 || parallelism < 1) throw new IllegalArgumentException("maxBatch and parallelism must be positive");
-        this.session = session;
+        this(batch -> session.run(Map.of(session.singleInputName(), batch), extraOutputs, null), extraOutputs, maxBatch, maxDelay,
+                parallelism);
+    }
+
+    /** A Batcher whose batches {@code runner} runs (tests give it one that blocks or fails). */
+    Batcher(java.util.function.Function<Tensor, Map<String, Tensor>> runner, List<String> extraOutputs, int maxBatch,
+            Duration maxDelay, int parallelism) {
+        if (maxBatch < 1 || parallelism < 1) {
+            throw new io.gapnet.GapnetException("maxBatch and parallelism must be at least 1 (got " + maxBatch + " and " + parallelism + ")");
+        }
+        this.runner = runner;
         this.extraOutputs = List.copyOf(extraOutputs);
         this.maxBatch = maxBatch;
         this.maxDelayNanos = maxDelay.toNanos();
         this.batchSizes = new AtomicLongArray(maxBatch + 1);
+        this.free = new java.util.concurrent.Semaphore(parallelism);
         this.workers = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "gapnet-batch");
             t.setDaemon(true);
@@ -87,15 +102,23 @@ public final class Batcher implements AutoCloseable {
     private void dispatch() {
         List<Request> pending = new ArrayList<>();
         while (!closed || !queue.isEmpty() || !pending.isEmpty()) {
+            List<Request> batch = new ArrayList<>();
+            boolean permit = false;
             try {
+                // a batch forms only when a worker can take it: until then requests pile up in the queue
+                if (!free.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
+                permit = true;
                 if (pending.isEmpty()) {
                     Request first = queue.poll(100, TimeUnit.MILLISECONDS);
-                    if (first == null) continue;
+                    if (first == null) {
+                        free.release();
+                        permit = false;
+                        continue;
+                    }
                     pending.add(first);
                 }
                 int[] shape = pending.get(0).input().shape();
                 long deadline = System.nanoTime() + maxDelayNanos;
-                List<Request> batch = new ArrayList<>();
                 List<Request> others = new ArrayList<>();
                 int images = 0;
                 for (Request r : pending) {
@@ -119,12 +142,32 @@ public final class Batcher implements AutoCloseable {
                 }
                 pending = others;
                 int total = images;
-                workers.execute(() -> run(batch, total));
+                workers.execute(() -> {
+                    try {
+                        run(batch, total);
+                    } finally {
+                        free.release();
+                    }
+                });
+                permit = false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                fail(batch, e);
                 break;
+            } catch (Throwable t) { // an Error (out of memory, say) here must not strand a single caller
+                if (permit) free.release();
+                fail(batch, t);
+                fail(pending, t);
+                pending = new ArrayList<>();
             }
         }
+        // stopped (closed and drained, or interrupted): whatever is left gets an answer too
+        fail(pending, new ClosedException("Batcher"));
+        for (Request r; (r = queue.poll()) != null; ) r.result().completeExceptionally(new ClosedException("Batcher"));
+    }
+
+    private static void fail(List<Request> requests, Throwable cause) {
+        for (Request r : requests) r.result().completeExceptionally(cause);
     }
 
     private static boolean sameImage(int[] a, int[] b) {
@@ -143,7 +186,7 @@ public final class Batcher implements AutoCloseable {
             }
             int[] shape = first.shape();
             shape[0] = total;
-            Map<String, Tensor> out = session.run(Map.of(session.singleInputName(), Tensor.of(data, shape)), extraOutputs, null);
+            Map<String, Tensor> out = runner.apply(Tensor.of(data, shape));
             batchSizes.incrementAndGet(total);
             int row = 0;
             for (Request r : batch) {
@@ -153,7 +196,7 @@ public final class Batcher implements AutoCloseable {
                 r.result().complete(mine);
                 row += n;
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // Errors too: every caller of the batch gets an answer
             for (Request r : batch) r.result().completeExceptionally(e);
         }
     }
