@@ -63,8 +63,10 @@ public final class Main implements Runnable {
         if (e instanceof java.nio.file.FileSystemException f) {
             return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : e.getClass().getSimpleName());
         }
-        if (e instanceof java.net.BindException) {
-            return "cannot listen: " + e.getMessage() + " (another program holds the port? choose another with --port)";
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.BindException) {
+                return "cannot listen: " + c.getMessage() + " (another program holds the port? choose another with --port)";
+            }
         }
         if (e instanceof java.io.IOException) return e.getMessage() != null ? e.getMessage() : e.toString();
         if (e instanceof OutOfMemoryError) {

@@ -14,14 +14,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a model over HTTP on 127.0.0.1: POST /classify and POST /embed (image bytes in, JSON out),",
-            "GET /health, GET /metrics. Requests from many clients are batched dynamically."})
+        description = {"Serve a model over HTTP: POST /classify and POST /embed (image bytes in, JSON out),",
+            "GET /health, GET /metrics. Requests from many clients are batched dynamically. Timeouts and the",
+            "decoding budget are set with gapnet.server.* properties (see the README's limits table)."})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", description = "resnet18 ... resnet152, or an .onnx file (default: ${DEFAULT-VALUE})")
     String model = Models.DEFAULT;
 
     @Option(names = "--backend", description = "backend (default: ${DEFAULT-VALUE})")
     String backend = "cpu";
+
+    @Option(names = "--host", description = "address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
 
     @Option(names = "--port", description = "port (default: ${DEFAULT-VALUE}; 0 picks a free one)")
     int port = 8080;
@@ -44,6 +48,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-request-bytes", description = "largest request body (default: ${DEFAULT-VALUE})")
     long maxRequestBytes = 20L << 20;
 
+    @Option(names = "--max-connections", description = "most connections open at once (default: ${DEFAULT-VALUE})")
+    int maxConnections = 1024;
+
+    @Option(names = "--max-requests", description = "most image requests in progress at once; more get 503 (default: ${DEFAULT-VALUE})")
+    int maxRequests = 256;
+
     @Mixin
     PreprocessOptions pre = new PreprocessOptions();
 
@@ -55,11 +65,15 @@ final class ServeCommand implements Callable<Integer> {
         if (maxDelayMs < 0) throw new GapnetException("--max-delay-ms must be 0 or more, not " + maxDelayMs);
         if (top < 1) throw new GapnetException("--top must be at least 1, not " + top);
         if (maxRequestBytes < 1) throw new GapnetException("--max-request-bytes must be at least 1, not " + maxRequestBytes);
+        if (maxConnections < 1) throw new GapnetException("--max-connections must be at least 1, not " + maxConnections);
+        if (maxRequests < 1) throw new GapnetException("--max-requests must be at least 1, not " + maxRequests);
+        Server.Limits limits = Server.Limits.defaults().withMaxConnections(maxConnections).withMaxRequests(maxRequests);
         Labels names = labels == null ? Labels.none() : Labels.read(labels);
         try (Backend b = Backends.open(backend); Session s = Session.open(Models.load(model, 1000), b);
-             Server server = new Server(s, new Server.Config(port, maxBatch, Duration.ofMillis(maxDelayMs), parallel,
-                     maxRequestBytes, top, pre.build(), names::name))) {
-            System.out.println("gapnet: serving " + s.graph().name() + " on " + b.name() + " at http://127.0.0.1:" + server.port()
+             Server server = new Server(s, new Server.Config(host, port, maxBatch, Duration.ofMillis(maxDelayMs), parallel,
+                     maxRequestBytes, top, pre.build(), names::name, limits))) {
+            String where = host.contains(":") ? "[" + host + "]" : host;
+            System.out.println("gapnet: serving " + s.graph().name() + " on " + b.name() + " at http://" + where + ":" + server.port()
                     + " (POST /classify, POST /embed, GET /health, GET /metrics); Ctrl-C stops");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -1,5 +1,6 @@
 package io.gapnet.image;
 
+import io.gapnet.ImageTooLargeException;
 import io.gapnet.InvalidImageException;
 import io.gapnet.Limits;
 import io.gapnet.tensor.Tensor;
@@ -44,6 +45,38 @@ public final class Images {
         } catch (IOException e) {
             throw new InvalidImageException("cannot read image " + name + ": " + e.getMessage(), e);
         }
+        return decode(bytes, name);
+    }
+
+    /**
+     * The width and height an image's header declares, read without decoding a pixel (and checked against {@link
+     * Limits}): what a server needs to budget memory before it decodes.
+     */
+    public static int[] declaredSize(byte[] bytes, String name) {
+        try (ImageInputStream iis = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = iis == null ? null : ImageIO.getImageReaders(iis);
+            if (readers == null || !readers.hasNext()) {
+                throw new InvalidImageException("cannot decode image " + name + ": not a PNG or JPEG image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(iis, true, true);
+                int w = reader.getWidth(0), h = reader.getHeight(0);
+                checkSize(name, w, h);
+                return new int[] {w, h};
+            } finally {
+                reader.dispose();
+            }
+        } catch (InvalidImageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException("cannot decode image " + name + ": " + e.getMessage()
+                    + " (corrupt, truncated, or not a PNG or JPEG file)", e);
+        }
+    }
+
+    /** Decodes image bytes already in memory (see {@link #decode(InputStream, String)}). */
+    public static Planes decode(byte[] bytes, String name) {
         return Exif.apply(decodePixels(bytes, name), Exif.orientation(bytes));
     }
 
@@ -142,7 +175,7 @@ public final class Images {
         Limits limits = Limits.current();
         if (w <= 0 || h <= 0) throw new InvalidImageException("image " + name + " is empty (" + w + "x" + h + ")");
         if (w > limits.maxImageSide() || h > limits.maxImageSide() || (long) w * h > limits.maxImagePixels()) {
-            throw new InvalidImageException("image " + name + " declares " + w + "x" + h + " pixels, more than the limits"
+            throw new ImageTooLargeException("image " + name + " declares " + w + "x" + h + " pixels, more than the limits"
                     + " (gapnet.limits.maxImageSide " + limits.maxImageSide() + ", gapnet.limits.maxImagePixels "
                     + limits.maxImagePixels() + "); refused before decoding");
         }
@@ -175,10 +208,35 @@ public final class Images {
     public static Planes resizeAndCrop(Planes img, Preprocessing p) {
         float[][] planes = channels(img.data(), p);
         int w = img.width(), h = img.height();
+        long[] size = outputSize(w, h, p);
+        long nw = size[0], nh = size[1], cw = size[2], ch = size[3];
+        int x0 = (int) Math.round((nw - cw) / 2.0), y0 = (int) Math.round((nh - ch) / 2.0);
+        float[][] out = new float[planes.length][];
+        for (int c = 0; c < planes.length; c++) {
+            out[c] = nw == w && nh == h && cw == w && ch == h ? planes[c]
+                    : nw == w && nh == h ? crop(planes[c], w, x0, y0, (int) cw, (int) ch)
+                    : Resize.window(planes[c], w, h, nw, nh, x0, y0, (int) cw, (int) ch);
+        }
+        return new Planes((int) cw, (int) ch, out);
+    }
+
+    /**
+     * The most pixels one image costs in {@link #toTensor}: its own (decoded) or its resized and cropped output's,
+     * whichever is more. A server budgets decoding memory with it from the header, before decoding a pixel.
+     *
+     * @throws ImageTooLargeException if the output would not fit {@link Limits#maxImagePixels()}
+     */
+    public static long workPixels(int w, int h, Preprocessing p) {
+        long[] size = outputSize(w, h, p);
+        return Math.max((long) w * h, size[2] * size[3]);
+    }
+
+    /** The resized width and height and the cropped width and height, in long, checked against the limits. */
+    private static long[] outputSize(int w, int h, Preprocessing p) {
         long nw = w, nh = h;
         if (p.resize() > 0) {
-            // the shorter side becomes resize(), the longer keeps the aspect ratio (computed in long: 256 * 65535 overflows
-            // nothing, but the product of the two sides can)
+            // the shorter side becomes resize(), the longer keeps the aspect ratio (in long: the product of the two
+            // sides can overflow int)
             if (w <= h) {
                 nw = p.resize();
                 nh = Math.max(1, (long) p.resize() * h / w);
@@ -190,18 +248,11 @@ public final class Images {
         long cw = p.crop() > 0 ? Math.min(p.crop(), nw) : nw, ch = p.crop() > 0 ? Math.min(p.crop(), nh) : nh;
         long max = Limits.current().maxImagePixels();
         if (cw * ch > max || nw > Integer.MAX_VALUE || nh > Integer.MAX_VALUE) {
-            throw new InvalidImageException("image of " + w + "x" + h + " pixels resized to " + nw + "x" + nh + " would be "
+            throw new ImageTooLargeException("image of " + w + "x" + h + " pixels resized to " + nw + "x" + nh + " would be "
                     + cw * ch + " pixels" + (p.crop() > 0 ? " after the crop" : "") + ", more than gapnet.limits.maxImagePixels ("
                     + max + "); use a centre crop or a smaller resize");
         }
-        int x0 = (int) Math.round((nw - cw) / 2.0), y0 = (int) Math.round((nh - ch) / 2.0);
-        float[][] out = new float[planes.length][];
-        for (int c = 0; c < planes.length; c++) {
-            out[c] = nw == w && nh == h && cw == w && ch == h ? planes[c]
-                    : nw == w && nh == h ? crop(planes[c], w, x0, y0, (int) cw, (int) ch)
-                    : Resize.window(planes[c], w, h, nw, nh, x0, y0, (int) cw, (int) ch);
-        }
-        return new Planes((int) cw, (int) ch, out);
+        return new long[] {nw, nh, cw, ch};
     }
 
     private static float[] crop(float[] plane, int w, int x0, int y0, int cw, int ch) {

@@ -1,47 +1,152 @@
 package io.gapnet.serving;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.gapnet.GapnetException;
+import io.gapnet.ImageTooLargeException;
 import io.gapnet.InvalidImageException;
 import io.gapnet.image.Images;
 import io.gapnet.image.Preprocessing;
 import io.gapnet.runtime.Prediction;
 import io.gapnet.runtime.Session;
 import io.gapnet.tensor.Tensor;
-import java.io.ByteArrayInputStream;
+import io.gapnet.util.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * An HTTP front end for one Session (the JDK's built-in server, module jdk.httpserver):
- * {@code POST /classify} (image bytes in, top-K JSON out), {@code POST /embed} (the GAP vector),
- * {@code GET /health} and {@code GET /metrics} (requests, errors, latency percentiles, batch sizes).
- * Requests go through a {@link Batcher}; bodies over the size limit get 413; bad requests get 4xx with a
- * JSON error.
+ * An HTTP front end for one Session (Jetty 12): {@code POST /classify} (image bytes in, top-K JSON out),
+ * {@code POST /embed} (the GAP vector), {@code GET /health} and {@code GET /metrics} (requests, errors, latency
+ * percentiles, batch sizes). Requests go through a {@link Batcher}.
+ *
+ * <p>Every request gets an answer or is dropped, never left waiting: a client that sends its headers too slowly is
+ * disconnected ({@link Limits#headerTimeout}), a body that takes too long gets 408 ({@link Limits#bodyTimeout}), too
+ * many image requests at once get 503 ({@link Limits#maxRequests}), an image that would not fit the decoding budget
+ * gets 413 and one that must wait too long for it 503 ({@link Limits#decodePixels}), and a model that does not answer
+ * in time 503 ({@link Limits#inferenceTimeout}). A client slow with its headers holds no thread (Jetty parses them
+ * without blocking; one slow with its body holds one of {@link Limits#maxRequests} for at most the body timeout),
+ * and {@code /health} needs neither a request slot nor decoding memory, so it keeps answering under any of these.
+ * Errors are JSON ({@code {"error": ...}}) and count in {@code /metrics}.
  */
 public final class Server implements AutoCloseable {
+    /**
+     * What the server protects itself with.
+     *
+     * @param headerTimeout longest a connection may take to send a request's headers (a slowloris is dropped)
+     * @param bodyTimeout longest a request body may take to arrive (408 after it)
+     * @param idleTimeout longest a read may wait for the next bytes
+     * @param maxConnections most connections open at once (more wait to be accepted)
+     * @param maxRequests most image requests in progress at once, from the first body byte to the answer (more get 503
+     *     with Retry-After); each holds one HTTP thread, and the pool has 32 more, so {@code /health} always finds one
+     * @param decodePixels most pixels being decoded at once, across requests (an image over it alone gets 413)
+     * @param decodeWait longest an image waits for decoding memory (503 after it)
+     * @param inferenceTimeout longest a request waits for the model (503 after it)
+     */
+    public record Limits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout, int maxConnections, int maxRequests,
+                         long decodePixels, Duration decodeWait, Duration inferenceTimeout) {
+        public Limits {
+            if (maxConnections < 1 || maxRequests < 1 || decodePixels < 1) {
+                throw new GapnetException("server limits must be positive (connections " + maxConnections + ", requests "
+                        + maxRequests + ", decode pixels " + decodePixels + ")");
+            }
+            for (Duration d : new Duration[] {headerTimeout, bodyTimeout, idleTimeout, decodeWait, inferenceTimeout}) {
+                if (d == null || d.isNegative() || d.isZero()) throw new GapnetException("server timeouts must be positive, not " + d);
+            }
+        }
+
+        /**
+         * The defaults, each overridable with a system property: {@code gapnet.server.headerTimeoutMs} (10,000),
+         * {@code bodyTimeoutMs} (30,000), {@code idleTimeoutMs} (10,000), {@code maxConnections} (1024), {@code
+         * maxRequests} (256), {@code decodePixels} (half the heap at 24 bytes a pixel, for the decoded ARGB, the float
+         * planes and the resampling, at least 16 Mi), {@code decodeWaitMs} (10,000), {@code inferenceTimeoutMs}
+         * (60,000).
+         */
+        public static Limits defaults() {
+            long pixels = Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 48);
+            return new Limits(millis("headerTimeoutMs", 10_000), millis("bodyTimeoutMs", 30_000), millis("idleTimeoutMs", 10_000),
+                    (int) number("maxConnections", 1024), (int) number("maxRequests", 256), number("decodePixels", pixels),
+                    millis("decodeWaitMs", 10_000), millis("inferenceTimeoutMs", 60_000));
+        }
+
+        public Limits withMaxConnections(int n) {
+            return new Limits(headerTimeout, bodyTimeout, idleTimeout, n, maxRequests, decodePixels, decodeWait, inferenceTimeout);
+        }
+
+        public Limits withMaxRequests(int n) {
+            return new Limits(headerTimeout, bodyTimeout, idleTimeout, maxConnections, n, decodePixels, decodeWait, inferenceTimeout);
+        }
+
+        private static long number(String name, long fallback) {
+            String v = System.getProperty("gapnet.server." + name);
+            if (v == null) return fallback;
+            try {
+                long n = Long.parseLong(v.trim());
+                if (n >= 1 && n <= Integer.MAX_VALUE || name.equals("decodePixels") && n >= 1) return n;
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new GapnetException("gapnet.server." + name + " must be a positive whole number, not '" + v + "'");
+        }
+
+        private static Duration millis(String name, long fallback) {
+            return Duration.ofMillis(number(name, fallback));
+        }
+    }
+
     /** How the server behaves. */
-    public record Config(int port, int maxBatch, Duration maxDelay, int parallelism, long maxRequestBytes, int top,
-                         Preprocessing preprocessing, IntFunction<String> labels) {}
+    public record Config(String host, int port, int maxBatch, Duration maxDelay, int parallelism, long maxRequestBytes, int top,
+                         Preprocessing preprocessing, IntFunction<String> labels, Limits limits) {
+        /** On 127.0.0.1 with the default {@link Limits}. */
+        public Config(int port, int maxBatch, Duration maxDelay, int parallelism, long maxRequestBytes, int top,
+                      Preprocessing preprocessing, IntFunction<String> labels) {
+            this("127.0.0.1", port, maxBatch, maxDelay, parallelism, maxRequestBytes, top, preprocessing, labels, Limits.defaults());
+        }
+
+        public Config withLimits(Limits l) {
+            return new Config(host, port, maxBatch, maxDelay, parallelism, maxRequestBytes, top, preprocessing, labels, l);
+        }
+    }
 
     private final Session session;
     private final Config config;
+    private final Limits limits;
     private final Batcher batcher;
-    private final HttpServer http;
-    private final ExecutorService handlers;
+    private final org.eclipse.jetty.server.Server jetty;
+    private final ServerConnector connector;
+    private final SlowClients slowClients = new SlowClients();
+    private final ScheduledExecutorService sweeper;
+    private final Semaphore active;
+    /** Decoding memory in units of 1024 pixels. */
+    private final Semaphore decoding;
+    private final int decodingUnits;
     private final AtomicLong requests = new AtomicLong(), errors = new AtomicLong();
     private final long[] latencies = new long[10_000];
     private long latencyCount;
@@ -51,6 +156,7 @@ public final class Server implements AutoCloseable {
     public Server(Session session, Config config) throws IOException {
         this.session = session;
         this.config = config;
+        this.limits = config.limits();
         this.softmax = !session.endsInSoftmax();
         String emb;
         try {
@@ -59,79 +165,90 @@ public final class Server implements AutoCloseable {
             emb = null; // /embed answers 404 for models without a GAP head
         }
         this.embedding = emb;
+        this.active = new Semaphore(limits.maxRequests());
+        this.decodingUnits = (int) Math.min(Integer.MAX_VALUE, Math.max(1, limits.decodePixels() >> 10));
+        this.decoding = new Semaphore(decodingUnits);
         this.batcher = new Batcher(session, embedding == null ? List.of() : List.of(embedding), config.maxBatch(),
                 config.maxDelay(), config.parallelism());
-        this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", config.port()), 0);
-        this.handlers = Executors.newFixedThreadPool(Math.max(8, config.maxBatch() * 2));
-        http.setExecutor(handlers);
-        http.createContext("/", this::handle);
-        http.start();
+
+        QueuedThreadPool threads = new QueuedThreadPool(limits.maxRequests() + 32, 4);
+        threads.setName("gapnet-http");
+        threads.setDaemon(true);
+        jetty = new org.eclipse.jetty.server.Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setRequestHeaderSize(16 << 10);
+        connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        try {
+            java.net.InetAddress.getByName(config.host());
+        } catch (java.net.UnknownHostException e) {
+            throw new GapnetException("cannot listen on " + config.host() + ": no such host name or address; use an address of this"
+                    + " machine (127.0.0.1 for local clients only, 0.0.0.0 for every interface)");
+        }
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.addEventListener(slowClients);
+        jetty.addConnector(connector);
+        jetty.addBean(new NetworkConnectionLimit(limits.maxConnections(), jetty));
+        jetty.setHandler(new GracefulHandler(new Endpoints()));
+        jetty.setStopTimeout(10_000); // a stop lets requests in flight finish for up to 10 s
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gapnet-http-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            jetty.start();
+        } catch (Exception e) {
+            close();
+            if (e instanceof IOException io) throw io;
+            throw new GapnetException("cannot start the HTTP server: " + e, e);
+        }
+        sweeper.scheduleWithFixedDelay(slowClients::sweep, 200, 200, TimeUnit.MILLISECONDS);
     }
 
     /** The port the server listens on (useful when started on port 0). */
     public int port() {
-        return http.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        long t0 = System.nanoTime();
-        requests.incrementAndGet();
-        int status;
-        String body;
-        try {
-            String path = ex.getRequestURI().getPath();
-            String method = ex.getRequestMethod();
-            switch (path) {
-                case "/health":
-                    requireMethod(method, "GET");
-                    status = 200;
-                    body = "{\"status\":\"ok\",\"backend\":" + quote(session.backend().name()) + ",\"model\":"
-                            + quote(session.graph().name()) + "}";
-                    break;
-                case "/metrics":
-                    requireMethod(method, "GET");
-                    status = 200;
-                    body = metrics();
-                    break;
-                case "/classify":
-                case "/embed":
-                    requireMethod(method, "POST");
-                    if (path.equals("/embed") && embedding == null) {
-                        throw new HttpError(404, "this model has no GAP embedding");
-                    }
-                    Tensor x = Images.toTensor(Images.decode(new ByteArrayInputStream(readBody(ex)), "request body"),
-                            config.preprocessing());
-                    Map<String, Tensor> out = batcher.submit(x).join();
-                    status = 200;
-                    body = path.equals("/embed") ? embeddingJson(out.get(embedding)) : topJson(out.values().iterator().next());
-                    break;
-                default:
-                    throw new HttpError(404, "no such endpoint: " + path + " (POST /classify, POST /embed, GET /health, GET /metrics)");
-            }
-        } catch (HttpError e) {
-            status = e.status;
-            body = error(e.getMessage());
-        } catch (InvalidImageException e) {
-            status = 400;
-            body = error(e.getMessage());
-        } catch (CompletionException e) {
-            status = e.getCause() instanceof io.gapnet.ShapeException ? 400 : 500;
-            body = error(String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
-        } catch (GapnetException e) {
-            status = 400;
-            body = error(e.getMessage());
-        } catch (RuntimeException e) {
-            status = 500;
-            body = error("internal error: " + e);
+    /**
+     * Connections waiting for a request's headers, and since when. Jetty parses headers without a thread, so a slow
+     * client costs only its connection; this drops those that take longer than the header timeout.
+     */
+    private final class SlowClients implements Connection.Listener {
+        private final Map<Connection, Long> waitingSince = new ConcurrentHashMap<>();
+
+        @Override
+        public void onOpened(Connection c) {
+            waitingSince.put(c, System.nanoTime());
         }
-        if (status >= 400) errors.incrementAndGet();
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(bytes);
+
+        @Override
+        public void onClosed(Connection c) {
+            waitingSince.remove(c);
         }
-        recordLatency(System.nanoTime() - t0);
+
+        /** Its headers are in: the request is being handled. */
+        void busy(Connection c) {
+            waitingSince.remove(c);
+        }
+
+        /** Its response is sent: the connection waits for the next request's headers. */
+        void idle(Connection c) {
+            if (c.getEndPoint().isOpen()) waitingSince.put(c, System.nanoTime());
+        }
+
+        void sweep() {
+            long now = System.nanoTime(), limit = limits.headerTimeout().toNanos();
+            waitingSince.forEach((c, since) -> {
+                if (now - since > limit) {
+                    waitingSince.remove(c);
+                    c.getEndPoint().close();
+                }
+            });
+        }
     }
 
     private static final class HttpError extends RuntimeException {
@@ -143,28 +260,158 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    private final class Endpoints extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            long t0 = System.nanoTime();
+            Connection connection = request.getConnectionMetaData().getConnection();
+            slowClients.busy(connection);
+            requests.incrementAndGet();
+            int status;
+            String body;
+            try {
+                String path = request.getHttpURI().getPath();
+                String method = request.getMethod();
+                switch (path) {
+                    case "/health" -> {
+                        requireMethod(method, "GET");
+                        status = 200;
+                        body = "{\"status\":\"ok\",\"backend\":" + Json.quote(session.backend().name()) + ",\"model\":"
+                                + Json.quote(session.graph().name()) + "}";
+                    }
+                    case "/metrics" -> {
+                        requireMethod(method, "GET");
+                        status = 200;
+                        body = metrics();
+                    }
+                    case "/classify", "/embed" -> {
+                        requireMethod(method, "POST");
+                        if (path.equals("/embed") && embedding == null) throw new HttpError(404, "this model has no GAP embedding");
+                        if (!active.tryAcquire()) {
+                            throw new HttpError(503, "too many requests in progress (" + limits.maxRequests() + "); retry shortly");
+                        }
+                        Map<String, Tensor> out;
+                        try {
+                            out = infer(preprocess(readBody(request, connection)));
+                        } finally {
+                            active.release();
+                        }
+                        status = 200;
+                        body = path.equals("/embed") ? embeddingJson(out.get(embedding)) : topJson(out.values().iterator().next());
+                    }
+                    default -> throw new HttpError(404, "no such endpoint: " + path
+                            + " (POST /classify, POST /embed, GET /health, GET /metrics)");
+                }
+            } catch (HttpError e) {
+                status = e.status;
+                body = error(e.getMessage());
+            } catch (InvalidImageException e) {
+                status = e instanceof ImageTooLargeException ? 413 : 400;
+                body = error(e.getMessage());
+            } catch (GapnetException e) {
+                status = 400;
+                body = error(e.getMessage());
+            } catch (RuntimeException | Error e) {
+                status = 500;
+                body = error("internal error: " + e);
+            }
+            if (status >= 400) errors.incrementAndGet();
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), new Callback() {
+                @Override
+                public void succeeded() {
+                    slowClients.idle(connection);
+                    callback.succeeded();
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    slowClients.idle(connection);
+                    callback.failed(x);
+                }
+            });
+            recordLatency(System.nanoTime() - t0);
+            return true;
+        }
+    }
+
     private static void requireMethod(String method, String allowed) {
         if (!method.equals(allowed)) throw new HttpError(405, "use " + allowed + " here, not " + method);
     }
 
-    private byte[] readBody(HttpExchange ex) throws IOException {
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared) > config.maxRequestBytes()) {
-                    throw new HttpError(413, "request body of " + declared + " bytes is over the limit of " + config.maxRequestBytes());
-                }
-            } catch (NumberFormatException e) {
-                throw new HttpError(400, "bad Content-Length: " + declared);
+    /**
+     * The body, read within the size limit and the body timeout: before each read the connection's idle timeout is
+     * cut to what is left of the body's time, so a trickling body ends at its deadline, not one idle timeout later.
+     */
+    private byte[] readBody(Request request, Connection connection) {
+        long declared = request.getLength();
+        long max = config.maxRequestBytes();
+        if (declared > max) throw new HttpError(413, "request body of " + declared + " bytes is over the limit of " + max);
+        org.eclipse.jetty.io.EndPoint endPoint = connection.getEndPoint();
+        long deadline = System.nanoTime() + limits.bodyTimeout().toNanos();
+        String late = "the request body did not arrive within " + limits.bodyTimeout().toMillis() / 1000.0 + " s";
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 1 << 12), max));
+            byte[] buf = new byte[64 << 10];
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) throw new HttpError(408, late);
+                endPoint.setIdleTimeout(Math.min(limits.idleTimeout().toMillis(), left));
+                int n = in.read(buf);
+                if (n < 0) break;
+                out.write(buf, 0, n);
+                if (out.size() > max) throw new HttpError(413, "request body is over the limit of " + max + " bytes");
             }
+            if (out.size() == 0) throw new HttpError(400, "empty request body: send the image bytes (PNG or JPEG)");
+            return out.toByteArray();
+        } catch (IOException | UncheckedIOException e) {
+            throw new HttpError(408, System.nanoTime() - deadline >= 0 ? late
+                    : "the request body stopped arriving for " + limits.idleTimeout().toMillis() / 1000.0 + " s");
+        } finally {
+            endPoint.setIdleTimeout(limits.idleTimeout().toMillis());
         }
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, config.maxRequestBytes() + 1));
-            if (data.length > config.maxRequestBytes()) {
-                throw new HttpError(413, "request body is over the limit of " + config.maxRequestBytes() + " bytes");
+    }
+
+    /** Decodes and preprocesses within the decoding budget: its share is taken from the header before decoding. */
+    private Tensor preprocess(byte[] bytes) {
+        int[] wh = Images.declaredSize(bytes, "request body");
+        long pixels = Images.workPixels(wh[0], wh[1], config.preprocessing());
+        int units = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (pixels + 1023) >> 10));
+        if (units > decodingUnits) {
+            throw new HttpError(413, "an image of " + wh[0] + "x" + wh[1] + " pixels needs " + pixels + " pixels of decoding memory,"
+                    + " more than this server has (" + limits.decodePixels() + " pixels, gapnet.server.decodePixels); send a"
+                    + " smaller image");
+        }
+        try {
+            if (!decoding.tryAcquire(units, limits.decodeWait().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new HttpError(503, "busy decoding other images; retry shortly");
             }
-            if (data.length == 0) throw new HttpError(400, "empty request body: send the image bytes (PNG or JPEG)");
-            return data;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "interrupted while waiting to decode");
+        }
+        try {
+            return Images.toTensor(Images.decode(bytes, "request body"), config.preprocessing());
+        } finally {
+            decoding.release(units);
+        }
+    }
+
+    private Map<String, Tensor> infer(Tensor x) {
+        try {
+            return batcher.submit(x).get(limits.inferenceTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new HttpError(503, "the model did not answer within " + limits.inferenceTimeout().toSeconds() + " s; retry later");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "interrupted while waiting for the model");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof io.gapnet.ShapeException) throw new HttpError(400, c.getMessage());
+            if (c instanceof GapnetException g) throw new HttpError(500, g.getMessage());
+            throw new HttpError(500, "internal error: " + c);
         }
     }
 
@@ -174,7 +421,7 @@ public final class Server implements AutoCloseable {
         for (int i = 0; i < top.size(); i++) {
             Prediction p = top.get(i);
             sb.append(i > 0 ? "," : "").append("{\"index\":").append(p.index()).append(",\"label\":")
-                    .append(quote(config.labels().apply(p.index()))).append(",\"probability\":").append(p.probability()).append('}');
+                    .append(Json.quote(config.labels().apply(p.index()))).append(",\"probability\":").append(p.probability()).append('}');
         }
         return sb.append("]}").toString();
     }
@@ -214,18 +461,18 @@ public final class Server implements AutoCloseable {
     }
 
     private static String error(String message) {
-        return "{\"error\":" + quote(message) + "}";
+        return "{\"error\":" + Json.quote(message) + "}";
     }
 
-    static String quote(String s) {
-        return io.gapnet.util.Json.quote(s);
-    }
-
-    /** Stops listening, lets queued requests finish, and stops the batcher (the Session stays open). */
+    /** Stops accepting, lets requests in flight finish (up to 10 s), then stops the batcher (the Session stays open). */
     @Override
     public void close() {
-        http.stop(1);
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            // stopping is best effort: what follows frees the rest
+        }
+        sweeper.shutdownNow();
         batcher.close();
-        handlers.shutdown();
     }
 }

@@ -84,6 +84,15 @@ class HostileModelTest {
         assertOneLine(CliRunner.run("serve", "--port", "70000"), "--port must be 0 to 65535");
         assertOneLine(CliRunner.run("serve", "--max-batch", "0"), "--max-batch must be at least 1");
         assertOneLine(CliRunner.run("serve", "--parallel-batches", "0"), "--parallel-batches must be at least 1");
+        assertOneLine(CliRunner.run("serve", "--max-requests", "0"), "--max-requests must be at least 1");
+        assertOneLine(CliRunner.run("serve", "--host", "no-such-host.invalid", "--port", "0"), "no such host name or address");
+        assertOneLine(CliRunner.run("serve", "--host", "192.0.2.1", "--port", "0"), "cannot listen");
+        System.setProperty("gapnet.server.bodyTimeoutMs", "-5");
+        try {
+            assertOneLine(CliRunner.run("serve", "--port", "0"), "gapnet.server.bodyTimeoutMs must be a positive whole number");
+        } finally {
+            System.clearProperty("gapnet.server.bodyTimeoutMs");
+        }
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             assertOneLine(CliRunner.run("serve", "--port", Integer.toString(taken.getLocalPort())), "choose another with --port");
         }
