@@ -53,26 +53,7 @@ public final class Images {
      * Limits}): what a server needs to budget memory before it decodes.
      */
     public static int[] declaredSize(byte[] bytes, String name) {
-        try (ImageInputStream iis = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = iis == null ? null : ImageIO.getImageReaders(iis);
-            if (readers == null || !readers.hasNext()) {
-                throw new InvalidImageException("cannot decode image " + name + ": not a PNG or JPEG image");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(iis, true, true);
-                int w = reader.getWidth(0), h = reader.getHeight(0);
-                checkSize(name, w, h);
-                return new int[] {w, h};
-            } finally {
-                reader.dispose();
-            }
-        } catch (InvalidImageException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidImageException("cannot decode image " + name + ": " + e.getMessage()
-                    + " (corrupt, truncated, or not a PNG or JPEG file)", e);
-        }
+        return withReader(bytes, name, (reader, w, h) -> new int[] {w, h});
     }
 
     /** Decodes image bytes already in memory (see {@link #decode(InputStream, String)}). */
@@ -84,8 +65,16 @@ public final class Images {
     private static final java.util.regex.Pattern DAMAGE = java.util.regex.Pattern.compile(
             "(?i)premature|truncat|corrupt|huffman|unexpected end|bad data|invalid (jpeg|data|marker)|missing|crc");
 
-    private static Planes decodePixels(byte[] bytes, String name) {
-        BufferedImage img;
+    /** What to do with an image reader whose input is set and whose declared size passed {@link #checkSize}. */
+    private interface ReaderTask<T> {
+        T run(ImageReader reader, int width, int height) throws IOException;
+    }
+
+    /**
+     * Runs {@code task} on the reader ImageIO picks for the bytes, after checking the size the header declares;
+     * whatever goes wrong in the decoder becomes an {@link InvalidImageException} that names the image.
+     */
+    private static <T> T withReader(byte[] bytes, String name, ReaderTask<T> task) {
         try (ImageInputStream iis = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = iis == null ? null : ImageIO.getImageReaders(iis);
             if (readers == null || !readers.hasNext()) {
@@ -96,17 +85,7 @@ public final class Images {
                 reader.setInput(iis, true, true);
                 int w = reader.getWidth(0), h = reader.getHeight(0);
                 checkSize(name, w, h);
-                // decoders report a truncated or corrupt stream (a JPEG's premature end, a bad Huffman code) as a warning,
-                // not an error; other warnings (a CMYK JPEG without an ICC profile, a profile's rendering intent) are not
-                // about the pixels' integrity and leave the image usable
-                java.util.List<String> damage = new java.util.ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> {
-                    if (DAMAGE.matcher(warning).find()) damage.add(warning);
-                });
-                img = reader.read(0);
-                if (!damage.isEmpty()) {
-                    throw new InvalidImageException("image " + name + " is truncated or corrupt: " + damage.get(0));
-                }
+                return task.run(reader, w, h);
             } finally {
                 reader.dispose();
             }
@@ -119,6 +98,21 @@ public final class Images {
             throw new InvalidImageException("cannot decode image " + name + ": out of memory while decoding; lower"
                     + " gapnet.limits.maxImagePixels or raise -Xmx", e);
         }
+    }
+
+    private static Planes decodePixels(byte[] bytes, String name) {
+        BufferedImage img = withReader(bytes, name, (reader, w, h) -> {
+            // decoders report a truncated or corrupt stream (a JPEG's premature end, a bad Huffman code) as a warning,
+            // not an error; other warnings (a CMYK JPEG without an ICC profile, a profile's rendering intent) are not
+            // about the pixels' integrity and leave the image usable
+            java.util.List<String> damage = new java.util.ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> {
+                if (DAMAGE.matcher(warning).find()) damage.add(warning);
+            });
+            BufferedImage read = reader.read(0);
+            if (!damage.isEmpty()) throw new InvalidImageException("image " + name + " is truncated or corrupt: " + damage.get(0));
+            return read;
+        });
         if (img == null) throw new InvalidImageException("cannot decode image " + name + ": not a PNG or JPEG image");
         int w = img.getWidth(), h = img.getHeight();
         Raster r = img.getRaster();
