@@ -130,6 +130,12 @@ int need(Context** out, bool stickyCounts = true) {
     return OK;
 }
 
+// need() for calls that do the rest of their work outside the lock (allocation, release)
+int needLocked(Context** out) {
+    std::lock_guard<std::recursive_mutex> g(mu);
+    return need(out);
+}
+
 int checkStream(Context* c, void* s) {
     if (s == nullptr) return OK;  // the default stream
     Stream* st = (Stream*)s;
@@ -388,9 +394,8 @@ int cudasim_unsupported(const char* function) {
 }
 
 int cudasim_context_status(void) {
-    std::lock_guard<std::recursive_mutex> g(mu);
     Context* c;
-    return need(&c);
+    return needLocked(&c);
 }
 
 int cudasim_stream_valid(void* stream) {
@@ -643,11 +648,7 @@ int cuCtxSynchronize(void) { return synchronize(nullptr); }
 // ---- memory ----
 int cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     Context* c;
-    {
-        std::lock_guard<std::recursive_mutex> g(mu);
-        int r = need(&c);
-        if (r != OK) return r;
-    }
+    if (int r = needLocked(&c); r != OK) return r;
     if (p == nullptr) return ERR_INVALID_VALUE;
     uintptr_t base;
     int r = allocate(bytes, false, owner(c), &base);
@@ -656,12 +657,8 @@ int cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 }
 
 int cuMemFree_v2(CUdeviceptr p) {
-    {
-        std::lock_guard<std::recursive_mutex> g(mu);
-        Context* c;
-        int r = need(&c);
-        if (r != OK) return r;
-    }
+    Context* c;
+    if (int r = needLocked(&c); r != OK) return r;
     if (p == 0) return OK;
     std::string why;
     int r = release((uintptr_t)p, false, &why);
@@ -670,12 +667,8 @@ int cuMemFree_v2(CUdeviceptr p) {
 }
 
 int cuMemGetInfo_v2(size_t* freeBytes, size_t* totalBytes) {
-    {
-        std::lock_guard<std::recursive_mutex> g(mu);
-        Context* c;
-        int r = need(&c);
-        if (r != OK) return r;
-    }
+    Context* c;
+    if (int r = needLocked(&c); r != OK) return r;
     if (freeBytes == nullptr || totalBytes == nullptr) return ERR_INVALID_VALUE;
     *totalBytes = deviceCapacity();
     *freeBytes = deviceCapacity() - deviceBytesInUse();
@@ -684,11 +677,7 @@ int cuMemGetInfo_v2(size_t* freeBytes, size_t* totalBytes) {
 
 int cuMemAllocHost_v2(void** pp, size_t bytes) {
     Context* c;
-    {
-        std::lock_guard<std::recursive_mutex> g(mu);
-        int r = need(&c);
-        if (r != OK) return r;
-    }
+    if (int r = needLocked(&c); r != OK) return r;
     if (pp == nullptr) return ERR_INVALID_VALUE;
     uintptr_t base;
     int r = allocate(bytes, true, owner(c), &base);
@@ -699,12 +688,8 @@ int cuMemAllocHost_v2(void** pp, size_t bytes) {
 int cuMemHostAlloc(void** pp, size_t bytes, unsigned) { return cuMemAllocHost_v2(pp, bytes); }
 
 int cuMemFreeHost(void* p) {
-    {
-        std::lock_guard<std::recursive_mutex> g(mu);
-        Context* c;
-        int r = need(&c);
-        if (r != OK) return r;
-    }
+    Context* c;
+    if (int r = needLocked(&c); r != OK) return r;
     std::string why;
     int r = release((uintptr_t)p, true, &why);
     if (r != OK) say("cuMemFreeHost: %s", why.c_str());

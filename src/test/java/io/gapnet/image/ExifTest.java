@@ -12,7 +12,11 @@ import org.junit.jupiter.api.Test;
 class ExifTest {
     /** A JPEG with {@code app1} (the bytes after the APP1 length) inserted after SOI. */
     static byte[] jpegWithApp1(byte[] app1) throws Exception {
-        BufferedImage img = new BufferedImage(48, 32, BufferedImage.TYPE_BYTE_GRAY);
+        return jpegWithApp1(new BufferedImage(48, 32, BufferedImage.TYPE_BYTE_GRAY), app1);
+    }
+
+    /** {@code img} as a JPEG with {@code app1} (the bytes after the APP1 length) inserted after SOI. */
+    static byte[] jpegWithApp1(BufferedImage img, byte[] app1) throws Exception {
         ByteArrayOutputStream jpg = new ByteArrayOutputStream();
         ImageIO.write(img, "jpg", jpg);
         byte[] plain = jpg.toByteArray();
@@ -57,13 +61,10 @@ class ExifTest {
         assertEquals(6, Exif.orientation(jpegWithApp1(exif(8, 1, 0))), "the well-formed block of the same shape");
     }
 
-    /** A JPEG of a 3x2 image, black with a white top-left pixel block, with an EXIF orientation inserted after SOI. */
+    /** A 48x32 grey JPEG, black with a white 16x16 block at the top left, with an EXIF orientation inserted after SOI. */
     static byte[] jpegWithOrientation(int orientation, boolean littleEndian) throws Exception {
         BufferedImage img = new BufferedImage(48, 32, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 16; y++) for (int x = 0; x < 16; x++) img.getRaster().setSample(x, y, 0, 255);
-        ByteArrayOutputStream jpg = new ByteArrayOutputStream();
-        ImageIO.write(img, "jpg", jpg);
-        byte[] plain = jpg.toByteArray();
         ByteArrayOutputStream tiff = new ByteArrayOutputStream();
         tiff.writeBytes("Exif\0\0".getBytes());
         if (littleEndian) {
@@ -71,16 +72,7 @@ class ExifTest {
         } else {
             tiff.writeBytes(new byte[] {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0, 0, 0, 0, 0});
         }
-        byte[] app1 = tiff.toByteArray();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(plain, 0, 2);
-        out.write(0xFF);
-        out.write(0xE1);
-        out.write((app1.length + 2) >> 8);
-        out.write((app1.length + 2) & 0xff);
-        out.writeBytes(app1);
-        out.write(plain, 2, plain.length - 2);
-        return out.toByteArray();
+        return jpegWithApp1(img, tiff.toByteArray());
     }
 
     @Test
