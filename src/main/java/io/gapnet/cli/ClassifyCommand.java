@@ -103,15 +103,14 @@ final class ClassifyCommand implements Callable<Integer> {
                 progress.update(++done);
             }
         }
-        if (failures > 0) System.err.println("gapnet: " + failures + " of " + (files.size() + listing.errors().size()) + " failed");
-        return failures == 0 ? 0 : 1;
+        return Main.itemsDone(failures, files.size() + listing.errors().size());
     }
 
     /** An image that could not be classified: a line on standard error, and an error row in JSON lines and CSV. */
     private void failed(Path image, String message) {
         System.err.println("gapnet: " + image + ": " + message);
         if (format == Format.jsonl) {
-            System.out.println("{\"image\":" + Json.quote(image.toString()) + ",\"error\":" + Json.quote(message) + "}");
+            System.out.println(Main.jsonErrorRow(image, message));
         } else if (format == Format.csv) {
             System.out.println(csv(image.toString()) + (multiLabel ? ",,," : ",,,,") + "," + csv(message));
         }

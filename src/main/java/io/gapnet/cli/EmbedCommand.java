@@ -98,14 +98,13 @@ final class EmbedCommand implements Callable<Integer> {
             }
         }
         if (format == Format.npy) writeNpy(vectors, embedded);
-        if (failures > 0) System.err.println("gapnet: " + failures + " of " + (files.size() + listing.errors().size()) + " failed");
-        return failures == 0 ? 0 : 1;
+        return Main.itemsDone(failures, files.size() + listing.errors().size());
     }
 
     /** An image that could not be embedded: a line on standard error, and an error row in JSON lines. */
     private static void failed(PrintStream text, Path image, String message) {
         System.err.println("gapnet: " + image + ": " + message);
-        if (text != null) text.println("{\"image\":" + Json.quote(image.toString()) + ",\"error\":" + Json.quote(message) + "}");
+        if (text != null) text.println(Main.jsonErrorRow(image, message));
     }
 
     private PrintStream open() throws IOException {

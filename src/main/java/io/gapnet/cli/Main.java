@@ -54,6 +54,18 @@ public final class Main implements Runnable {
         if (!java.nio.file.Files.isWritable(dir)) throw new GapnetException(option + " " + file + ": the folder " + dir + " is not writable");
     }
 
+    /** The JSON-lines row of an image that could not be used, the same in classify and embed. */
+    static String jsonErrorRow(java.nio.file.Path image, String message) {
+        return "{\"image\":" + io.gapnet.util.Json.quote(image.toString()) + ",\"error\":" + io.gapnet.util.Json.quote(message) + "}";
+    }
+
+    /** The end of a run over many images: how many failed, if any, on standard error; exit code 1 when any did. */
+    static int itemsDone(int failures, int items) {
+        if (failures == 0) return 0;
+        System.err.println("gapnet: " + failures + " of " + items + " failed");
+        return 1;
+    }
+
     /** What a user sees of an exception: never a stack trace. */
     static String message(Throwable e) {
         if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) e = u.getCause();
