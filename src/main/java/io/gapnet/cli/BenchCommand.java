@@ -61,7 +61,7 @@ final class BenchCommand implements Callable<Integer> {
         if (batch < 1) throw new GapnetException("--batch must be at least 1");
         if (parityImages < 0) throw new GapnetException("--parity-images must be 0 (no comparison) or more");
         if (size.length != 2) throw new GapnetException("--size takes H,W");
-        Graph graph = Models.load(model, 1000);
+        Graph graph = Models.load(model);
         if (graph.inputs().size() != 1 || graph.inputs().get(0).dtype() == DType.INT64) {
             throw new GapnetException("bench needs a model with one float input");
         }

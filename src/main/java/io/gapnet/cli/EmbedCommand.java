@@ -23,35 +23,44 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "embed", mixinStandardHelpOptions = true,
+@Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write the GAP vector (the embedding) of each image, for transfer learning and image search:",
-            "JSON lines, or one .npy array [images, channels] with the image paths beside it."})
+            "JSON lines, or one .npy array [images, channels] with the image paths beside it in FILE.npy.txt."},
+        footer = {"", "Examples:",
+            "  gapnet embed --model zoo:resnet50-v1-7 photos/ > embeddings.jsonl",
+            "  gapnet embed --model model.onnx --format npy -o embeddings.npy photos/"})
 final class EmbedCommand implements Callable<Integer> {
     enum Format { jsonl, npy }
 
-    @Option(names = "--model", description = "a model ending in GAP and a linear layer (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", description = Models.MODEL_HELP + " It must end in GAP and a linear layer.")
     String model = Models.DEFAULT;
 
-    @Option(names = "--backend", description = "backend (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sha256", paramLabel = "HEX", description = "The SHA-256 a downloaded model must have (default: none).")
+    String sha256;
+
+    @Option(names = "--backend", description = "The backend: cpu, cpu-ref, opencl or cuda (default: ${DEFAULT-VALUE}).")
     String backend = "cpu";
 
-    @Option(names = "--format", description = "jsonl or npy (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", description = "The output format: jsonl or npy (default: ${DEFAULT-VALUE}).")
     Format format = Format.jsonl;
 
-    @Option(names = {"-o", "--output"}, description = "file to write (required for npy; default for jsonl: standard output)")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "The file to write; required for npy (default for"
+            + " jsonl: standard output).")
     Path output;
 
-    @Option(names = "--threads", description = "decoding threads (default: the number of cores)")
+    @Option(names = "--threads", paramLabel = "N", description = "Decoding threads (default: the number of cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    @Option(names = {"-q", "--quiet"}, description = "Show no progress bar (default: shown on a terminal).")
     boolean quiet;
 
     @Mixin
     PreprocessOptions pre = new PreprocessOptions();
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR")
+    @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR", description = "Images, or folders of images.")
     List<Path> paths;
+
+    private Progress progress;
 
     @Override
     public Integer call() throws IOException {
@@ -64,9 +73,10 @@ final class EmbedCommand implements Callable<Integer> {
         List<float[]> vectors = new ArrayList<>();
         List<Path> embedded = new ArrayList<>();
         int failures = 0, done = 0;
-        Progress progress = new Progress(files.size(), quiet);
-        try (Backend b = Backends.open(backend); Session s = Session.open(Models.load(model, 1000), b);
-             ImageLoader loader = new ImageLoader(files, pre.build(), threads);
+        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256, true);
+        progress = new Progress(files.size(), quiet);
+        try (Backend b = Backends.open(backend); Session s = Session.open(resolved.graph(), b);
+             ImageLoader loader = new ImageLoader(files, pre.build(resolved.preprocessing()), threads);
              PrintStream text = format == Format.jsonl ? open() : null) {
             s.embeddingValue(); // fail early, before decoding anything, when the model has no GAP head
             for (ImageLoader.Item bad : listing.errors()) {
@@ -82,6 +92,7 @@ final class EmbedCommand implements Callable<Integer> {
                                 .append(",\"embedding\":[");
                         float[] v = e.floats();
                         for (int i = 0; i < v.length; i++) sb.append(i > 0 ? "," : "").append(v[i]);
+                        if (output == null) progress.clear();
                         text.println(sb.append("]}"));
                     } else {
                         vectors.add(e.floats());
@@ -96,19 +107,24 @@ final class EmbedCommand implements Callable<Integer> {
                 }
                 progress.update(++done);
             }
+        } finally {
+            progress.finish();
         }
         if (format == Format.npy) writeNpy(vectors, embedded);
         return Main.itemsDone(failures, files.size() + listing.errors().size());
     }
 
     /** An image that could not be embedded: a line on standard error, and an error row in JSON lines. */
-    private static void failed(PrintStream text, Path image, String message) {
+    private void failed(PrintStream text, Path image, String message) {
+        if (progress != null) progress.clear();
         System.err.println("gapnet: " + image + ": " + message);
         if (text != null) text.println(Main.jsonErrorRow(image, message));
     }
 
     private PrintStream open() throws IOException {
-        if (output == null) return new PrintStream(new BufferedOutputStream(System.out), false, StandardCharsets.UTF_8) {
+        // lines go out one by one when a progress bar shares the terminal
+        if (output == null) return new PrintStream(new BufferedOutputStream(System.out), Progress.stderrIsTerminal(),
+                StandardCharsets.UTF_8) {
             @Override
             public void close() {
                 flush(); // standard output stays open

@@ -32,7 +32,7 @@ final class InfoCommand implements Runnable {
 
     @Override
     public void run() {
-        Graph g = Models.load(model, 1000);
+        Graph g = Models.load(model);
         System.out.printf("model: %s (opset %d)%n", g.name(), g.opset());
         Map<String, Integer> ops = new TreeMap<>();
         for (Node n : g.nodes()) ops.merge(n.opType(), 1, Integer::sum);

@@ -1,26 +1,47 @@
 package io.gapnet.cli;
 
-import io.gapnet.ModelException;
+import io.gapnet.Labels;
 import io.gapnet.model.Graph;
-import io.gapnet.model.zoo.ResNets;
-import io.gapnet.onnx.OnnxImporter;
-import java.nio.file.Files;
+import io.gapnet.models.ModelCache;
 import java.nio.file.Path;
 
-/** Resolves a model argument: a built-in name (resnet18 ... resnet152) or an .onnx file. */
+/** Resolves a model argument for the CLI (see {@link io.gapnet.models.Models}), with a download bar on a terminal. */
 final class Models {
     static final String DEFAULT = "resnet18";
+    static final String MODEL_HELP = "The model: resnet18 ... resnet152 (built in, random weights), an .onnx file or folder,"
+            + " an http(s):// URL (downloaded once into $GAPNET_CACHE, default ~/.cache/gapnet), or zoo:NAME (see gapnet"
+            + " models) (default: ${DEFAULT-VALUE}).";
 
     private Models() {}
 
-    static Graph load(String spec, int classes) {
-        if (ResNets.isBuiltIn(spec)) return ResNets.build(spec, classes, 0);
-        Path p = Path.of(spec);
-        if (Files.isDirectory(p) && Files.isRegularFile(p.resolve("model.onnx"))) p = p.resolve("model.onnx");
-        if (!Files.exists(p)) {
-            throw new ModelException("model '" + spec + "' is neither a built-in model " + ResNets.NAMES
-                    + " nor an existing .onnx file");
+    /** The graph of a model argument, for commands whose output is not an answer (bench, info, parity). */
+    static Graph load(String spec) {
+        return resolve(spec, null, false).graph();
+    }
+
+    /**
+     * Resolves a model argument; {@code answers}: the command prints answers, so a built-in model's random weights
+     * get a notice on standard error.
+     */
+    static io.gapnet.models.Models.Resolved resolve(String spec, String sha256, boolean answers) {
+        Progress[] bar = new Progress[1];
+        ModelCache.Listener listener = (done, total) -> {
+            if (bar[0] == null) bar[0] = Progress.download(total, false);
+            bar[0].update(done);
+        };
+        io.gapnet.models.Models.Resolved r;
+        try {
+            r = io.gapnet.models.Models.resolve(spec, sha256, listener);
+        } finally {
+            if (bar[0] != null) bar[0].finish();
         }
-        return OnnxImporter.load(p);
+        if (answers && r.randomWeights()) System.err.println("gapnet: note: " + io.gapnet.models.Models.RANDOM_WEIGHTS_NOTICE);
+        return r;
+    }
+
+    /** The labels: the file given, else the model's own (a zoo model's), else none. */
+    static Labels labels(Path file, io.gapnet.models.Models.Resolved model) {
+        if (file != null) return Labels.read(file);
+        return model.labels() != null ? model.labels() : Labels.none();
     }
 }

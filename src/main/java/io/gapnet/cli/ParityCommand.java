@@ -80,7 +80,7 @@ final class ParityCommand implements Callable<Integer> {
         if (batch < 1) throw new GapnetException("--batch must be at least 1");
         if (size.length != 2 || size[0] < 1 || size[1] < 1) throw new GapnetException("--size takes HEIGHT,WIDTH, both at least 1");
         Tolerance tol = new Tolerance(atol, rtol, Tolerance.Metric.parse(metric));
-        Graph graph = Models.load(model, 1000);
+        Graph graph = Models.load(model);
         Map<String, Tensor> inputs = inputs(graph);
         String source = input != null ? input.toString() : "random, seed " + seed;
         try (Backend b = Backends.open(backend); Backend r = Backends.open(against)) {
@@ -112,7 +112,7 @@ final class ParityCommand implements Callable<Integer> {
             t = OnnxImporter.readTensor(input);
             if (t.dtype() == DType.FLOAT16) t = t.asType(DType.FLOAT32);
         } else {
-            t = Images.load(input, preprocess.build());
+            t = Images.load(input, preprocess.build(null));
         }
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put(vi.name(), t);

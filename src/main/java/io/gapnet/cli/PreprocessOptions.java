@@ -1,33 +1,88 @@
 package io.gapnet.cli;
 
+import io.gapnet.GapnetException;
 import io.gapnet.image.Preprocessing;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** The image preprocessing options shared by classify, embed, explain and serve. */
+/**
+ * The image preprocessing options shared by classify, embed, explain and serve. Each option left out keeps the
+ * value of the base: the model's own preprocessing for a zoo model, else the --preset (imagenet by default).
+ */
 final class PreprocessOptions {
-    @Option(names = "--resize", description = "shorter side after resizing (default: ${DEFAULT-VALUE})")
-    int resize = 256;
+    @Option(names = "--preset", paramLabel = "NAME", description = "Start from a named preprocessing: imagenet, caffe,"
+            + " inception, raw-rgb255, raw-bgr255 or mnist (default: the model's own for zoo models, else imagenet).")
+    String preset;
 
-    @Option(names = "--crop", description = "centre crop size (default: ${DEFAULT-VALUE})")
-    int crop = 224;
+    @Option(names = "--resize", paramLabel = "PIXELS", description = "Resize the shorter side to this length, keeping the"
+            + " aspect ratio; 0 keeps the size (default: 256).")
+    Integer resize;
 
-    @Option(names = "--pixel-range", description = "1: scale pixels to 0..1; 255: keep 0..255 (default: ${DEFAULT-VALUE})")
-    int pixelRange = 1;
+    @Option(names = "--resize-to", paramLabel = "WxH", description = "Resize to exactly this width and height, ignoring the"
+            + " aspect ratio (default: none).")
+    String resizeTo;
 
-    @Option(names = "--mean", split = ",", description = "per-channel mean (default: 0.485,0.456,0.406)")
-    float[] mean = {0.485f, 0.456f, 0.406f};
+    @Option(names = "--crop", paramLabel = "PIXELS", description = "Cut the centred square of this side after resizing; 0 for"
+            + " no crop (default: 224).")
+    Integer crop;
 
-    @Option(names = "--std", split = ",", description = "per-channel std (default: 0.229,0.224,0.225)")
-    float[] std = {0.229f, 0.224f, 0.225f};
+    @Option(names = "--pixel-range", paramLabel = "1|255", description = "1 scales pixels to 0..1, 255 keeps 0..255 (default: 1).")
+    Integer pixelRange;
 
-    @Option(names = "--bgr", description = "feed channels in B,G,R order")
+    @Option(names = "--mean", split = ",", paramLabel = "M", description = "Per-channel mean, subtracted after scaling"
+            + " (default: 0.485,0.456,0.406).")
+    float[] mean;
+
+    @Option(names = "--std", split = ",", paramLabel = "S", description = "Per-channel standard deviation, divided by after"
+            + " the mean (default: 0.229,0.224,0.225).")
+    float[] std;
+
+    @Option(names = "--bgr", description = "Feed the channels in B,G,R order (default: R,G,B).")
     boolean bgr;
 
-    @Option(names = "--grayscale", description = "feed one luma channel")
+    @Option(names = "--grayscale", description = "Feed one luma channel (default: three colour channels).")
     boolean grayscale;
 
-    /** The options as a Preprocessing, which checks every value (--std 0, a negative --crop...) with a message. */
-    Preprocessing build() {
-        return new Preprocessing(resize, crop, pixelRange, mean, std, bgr, grayscale);
+    /** The preprocessing: the preset (or {@code base}, a zoo model's own) with every option given applied on top. */
+    Preprocessing build(Preprocessing base) {
+        Preprocessing start = preset != null ? preset(preset) : base != null ? base : Preprocessing.imagenet();
+        Preprocessing.Builder b = start.toBuilder();
+        if (resize != null) b.resizeShorter(resize);
+        if (resizeTo != null) {
+            String[] wh = resizeTo.toLowerCase(Locale.ROOT).split("x");
+            try {
+                if (wh.length != 2) throw new NumberFormatException();
+                b.resize(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new GapnetException("--resize-to " + resizeTo + ": give the width and height as WxH, such as 224x224");
+            }
+        }
+        if (crop != null) b.centerCrop(crop);
+        if (pixelRange != null) b.pixelRange(pixelRange);
+        if (mean != null) b.mean(mean);
+        if (std != null) b.std(std);
+        if (bgr && grayscale) throw new GapnetException("--bgr and --grayscale exclude each other: choose one channel layout");
+        if (bgr) b.channels(Preprocessing.Channels.BGR);
+        if (grayscale) {
+            b.channels(Preprocessing.Channels.GRAY);
+            // a colour preset's three means and stds do not fit one channel: one value each unless given
+            if (mean == null && start.mean().length == 3) b.mean(0f);
+            if (std == null && start.std().length == 3) b.std(1f);
+        }
+        return b.build();
+    }
+
+    /** A named preset. */
+    static Preprocessing preset(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "imagenet" -> Preprocessing.imagenet();
+            case "caffe" -> Preprocessing.caffe();
+            case "inception" -> Preprocessing.inception();
+            case "raw-rgb255" -> Preprocessing.rawRgb255();
+            case "raw-bgr255" -> Preprocessing.rawBgr255();
+            case "mnist" -> Preprocessing.mnist();
+            default -> throw new GapnetException("--preset " + name + " is not one of imagenet, caffe, inception, raw-rgb255,"
+                    + " raw-bgr255, mnist");
+        };
     }
 }

@@ -114,6 +114,16 @@ public final class Images {
             return read;
         });
         if (img == null) throw new InvalidImageException("cannot decode image " + name + ": not a PNG or JPEG image");
+        return planes(img, name);
+    }
+
+    /**
+     * The pixels of an image already decoded (by a caller's own ImageIO, say) as planes, checked against {@link
+     * Limits} like a decoded file; no EXIF orientation is applied (a BufferedImage has none).
+     */
+    public static Planes planes(BufferedImage img, String name) {
+        if (img == null) throw new InvalidImageException("image " + name + " is null");
+        checkSize(name, img.getWidth(), img.getHeight());
         int w = img.getWidth(), h = img.getHeight();
         Raster r = img.getRaster();
         int bands = r.getNumBands();
@@ -228,7 +238,10 @@ public final class Images {
     /** The resized width and height and the cropped width and height, in long, checked against the limits. */
     private static long[] outputSize(int w, int h, Preprocessing p) {
         long nw = w, nh = h;
-        if (p.resize() > 0) {
+        if (p.width() > 0) {
+            nw = p.width();
+            nh = p.height();
+        } else if (p.resize() > 0) {
             // the shorter side becomes resize(), the longer keeps the aspect ratio (in long: the product of the two
             // sides can overflow int)
             if (w <= h) {

@@ -241,11 +241,35 @@ public final class Session implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Multi-label answer of one row of a [N, classes, ...] score tensor: a sigmoid per class (unless {@code sigmoid} is
+     * false: the model applied it already), every class whose probability reaches {@code threshold}, most probable
+     * first.
+     */
+    public static List<Prediction> aboveThreshold(Tensor scores, int row, float threshold, boolean sigmoid) {
+        float[] s = scores.toFloats();
+        int n = scores.rank() == 0 ? 1 : scores.dim(0);
+        int classes = s.length / Math.max(1, n);
+        List<Prediction> out = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            float v = s[row * classes + c];
+            float p = sigmoid ? (float) (1 / (1 + Math.exp(-v))) : v;
+            if (p >= threshold) out.add(new Prediction(c, p));
+        }
+        out.sort((a, b) -> Float.compare(b.probability(), a.probability()));
+        return out;
+    }
+
     /** True when the first output is produced by a Softmax node. */
     public boolean endsInSoftmax() {
+        return endsIn("Softmax");
+    }
+
+    /** True when the first output is produced by a node of this op type (Softmax, Sigmoid...). */
+    public boolean endsIn(String opType) {
         checkOpen();
         Node p = graph.producers().get(graph.outputs().get(0).name());
-        return p != null && p.opType().equals("Softmax");
+        return p != null && p.opType().equals(opType);
     }
 
     /**

@@ -46,6 +46,14 @@ public final class Batcher implements AutoCloseable {
     private final Thread dispatcher;
     private final AtomicLongArray batchSizes;
     private volatile boolean closed;
+    private volatile BatchListener listener = (images, nanos) -> {};
+
+    /** Told of every batch that ran: its number of images and its inference time. */
+    @FunctionalInterface
+    public interface BatchListener {
+        /** A batch of {@code images} images ran in {@code nanos} nanoseconds. */
+        void batchDone(int images, long nanos);
+    }
 
     /**
      * @param extraOutputs intermediate values to return besides the graph outputs (such as the embedding)
@@ -90,6 +98,16 @@ public final class Batcher implements AutoCloseable {
         CompletableFuture<Map<String, Tensor>> f = new CompletableFuture<>();
         queue.add(new Request(input, f));
         return f;
+    }
+
+    /** Sets the listener told of every batch (for metrics). */
+    public void listener(BatchListener l) {
+        this.listener = java.util.Objects.requireNonNull(l, "listener");
+    }
+
+    /** Requests waiting for a batch to take them. */
+    public int queued() {
+        return queue.size();
     }
 
     /** How many batches of each size (index 1 to maxBatch) have run. */
@@ -186,8 +204,10 @@ public final class Batcher implements AutoCloseable {
             }
             int[] shape = first.shape();
             shape[0] = total;
+            long t0 = System.nanoTime();
             Map<String, Tensor> out = runner.apply(Tensor.of(data, shape));
             batchSizes.incrementAndGet(total);
+            listener.batchDone(total, System.nanoTime() - t0);
             int row = 0;
             for (Request r : batch) {
                 int n = r.input().dim(0);

@@ -44,8 +44,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * An HTTP front end for one Session (Jetty 12): {@code POST /classify} (image bytes in, top-K JSON out),
- * {@code POST /embed} (the GAP vector), {@code GET /health} and {@code GET /metrics} (requests, errors, latency
- * percentiles, batch sizes). Requests go through a {@link Batcher}.
+ * {@code POST /embed} (the GAP vector), {@code GET /health}, {@code GET /metrics} (the Prometheus text format, see
+ * {@link ServerMetrics}) and {@code GET /metrics.json} (requests, errors, latency percentiles, batch sizes). An image
+ * comes as the raw body or as a multipart form's part; {@code /classify?top=K} overrides the configured top-K.
+ * Requests go through a {@link Batcher}.
  *
  * <p>Every request gets an answer or is dropped, never left waiting: a client that sends its headers too slowly is
  * disconnected ({@link Limits#headerTimeout}), a body that takes too long gets 408 ({@link Limits#bodyTimeout}), too
@@ -54,7 +56,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * in time 503 ({@link Limits#inferenceTimeout}). A client slow with its headers holds no thread (Jetty parses them
  * without blocking; one slow with its body holds one of {@link Limits#maxRequests} for at most the body timeout),
  * and {@code /health} needs neither a request slot nor decoding memory, so it keeps answering under any of these.
- * Errors are JSON ({@code {"error": ...}}) and count in {@code /metrics}.
+ * Errors are JSON ({@code {"error": ...}}) and count in {@code /metrics}; {@code /health} and the metrics are not
+ * counted as requests.
  */
 public final class Server implements AutoCloseable {
     /**
@@ -148,6 +151,8 @@ public final class Server implements AutoCloseable {
     private final Semaphore decoding;
     private final int decodingUnits;
     private final AtomicLong requests = new AtomicLong(), errors = new AtomicLong();
+    private final ServerMetrics metrics;
+    private final int classes;
     private final long[] latencies = new long[10_000];
     private long latencyCount;
     private final boolean softmax;
@@ -170,6 +175,10 @@ public final class Server implements AutoCloseable {
         this.decoding = new Semaphore(decodingUnits);
         this.batcher = new Batcher(session, embedding == null ? List.of() : List.of(embedding), config.maxBatch(),
                 config.maxDelay(), config.parallelism());
+        this.metrics = new ServerMetrics(config.maxBatch(), batcher::queued,
+                () -> limits.maxRequests() - active.availablePermits(), () -> session.backend().liveBytes());
+        batcher.listener(metrics::batch);
+        this.classes = classCount(session);
 
         QueuedThreadPool threads = new QueuedThreadPool(limits.maxRequests() + 32, 4);
         threads.setName("gapnet-http");
@@ -266,11 +275,14 @@ public final class Server implements AutoCloseable {
             long t0 = System.nanoTime();
             Connection connection = request.getConnectionMetaData().getConnection();
             slowClients.busy(connection);
-            requests.incrementAndGet();
+            String path = request.getHttpURI().getPath();
+            // probes and scrapes are not traffic: only inference requests (and unknown paths) are counted
+            boolean counted = !(path.equals("/health") || path.equals("/metrics") || path.equals("/metrics.json"));
+            if (counted) requests.incrementAndGet();
             int status;
             String body;
+            String contentType = "application/json";
             try {
-                String path = request.getHttpURI().getPath();
                 String method = request.getMethod();
                 switch (path) {
                     case "/health" -> {
@@ -282,25 +294,32 @@ public final class Server implements AutoCloseable {
                     case "/metrics" -> {
                         requireMethod(method, "GET");
                         status = 200;
+                        body = metrics.scrape();
+                        contentType = ServerMetrics.CONTENT_TYPE;
+                    }
+                    case "/metrics.json" -> {
+                        requireMethod(method, "GET");
+                        status = 200;
                         body = metrics();
                     }
                     case "/classify", "/embed" -> {
                         requireMethod(method, "POST");
                         if (path.equals("/embed") && embedding == null) throw new HttpError(404, "this model has no GAP embedding");
+                        int top = path.equals("/classify") ? top(request) : 0;
                         if (!active.tryAcquire()) {
                             throw new HttpError(503, "too many requests in progress (" + limits.maxRequests() + "); retry shortly");
                         }
                         Map<String, Tensor> out;
                         try {
-                            out = infer(preprocess(readBody(request, connection)));
+                            out = infer(preprocess(imageBytes(request, readBody(request, connection))));
                         } finally {
                             active.release();
                         }
                         status = 200;
-                        body = path.equals("/embed") ? embeddingJson(out.get(embedding)) : topJson(out.values().iterator().next());
+                        body = path.equals("/embed") ? embeddingJson(out.get(embedding)) : topJson(out.values().iterator().next(), top);
                     }
                     default -> throw new HttpError(404, "no such endpoint: " + path
-                            + " (POST /classify, POST /embed, GET /health, GET /metrics)");
+                            + " (POST /classify, POST /embed, GET /health, GET /metrics, GET /metrics.json)");
                 }
             } catch (HttpError e) {
                 status = e.status;
@@ -315,9 +334,9 @@ public final class Server implements AutoCloseable {
                 status = 500;
                 body = error("internal error: " + e);
             }
-            if (status >= 400) errors.incrementAndGet();
+            if (status >= 400 && counted) errors.incrementAndGet();
             response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), new Callback() {
                 @Override
@@ -332,7 +351,11 @@ public final class Server implements AutoCloseable {
                     callback.failed(x);
                 }
             });
-            recordLatency(System.nanoTime() - t0);
+            if (counted) {
+                long nanos = System.nanoTime() - t0;
+                recordLatency(nanos);
+                metrics.request(path.equals("/classify") || path.equals("/embed") ? path : "other", status, nanos);
+            }
             return true;
         }
     }
@@ -415,8 +438,88 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private String topJson(Tensor scores) {
-        List<Prediction> top = Session.topK(scores, config.top(), softmax).get(0);
+    /** {@code ?top=K} when given (1 to the number of classes), else the configured top-K. */
+    private int top(Request request) {
+        String v = Request.extractQueryParameters(request).getValue("top");
+        if (v == null) return config.top();
+        int k;
+        try {
+            k = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, "top=" + v + " is not a whole number; give ?top=K with K from 1 to " + classes);
+        }
+        if (k < 1 || k > classes) throw new HttpError(400, "top=" + k + " is out of range; give ?top=K with K from 1 to " + classes);
+        return k;
+    }
+
+    /** The number of classes of the model's first output, from a plan for one image (or a large bound if unknown). */
+    private int classCount(Session s) {
+        int side = config.preprocessing().crop();
+        int w = config.preprocessing().width() > 0 ? config.preprocessing().width() : side;
+        int h = config.preprocessing().height() > 0 ? config.preprocessing().height() : side;
+        if (w > 0 && h > 0) {
+            try {
+                int[] out = s.plan(Map.of(s.singleInputName(), new int[] {1, config.preprocessing().channels(),
+                        side > 0 ? Math.min(side, h) : h, side > 0 ? Math.min(side, w) : w})).outputs().get(0).shape();
+                long n = 1;
+                for (int d = 1; d < out.length; d++) n *= out[d];
+                if (n > 0 && n <= Integer.MAX_VALUE) return (int) n;
+            } catch (RuntimeException e) {
+                // the first request will say what is wrong with the input shape
+            }
+        }
+        return 1 << 20;
+    }
+
+    /**
+     * The image in a request body: the body itself, or from a multipart form (an HTML form's upload, {@code curl -F}),
+     * the part named image or file, else the first part with a file name, else the only part.
+     */
+    private byte[] imageBytes(Request request, byte[] body) {
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) return body;
+        String boundary = org.eclipse.jetty.http.MultiPart.extractBoundary(type);
+        if (boundary == null || boundary.isEmpty()) {
+            throw new HttpError(400, "a multipart form without a boundary; send the image bytes as the body instead"
+                    + " (curl --data-binary @image.jpg)");
+        }
+        org.eclipse.jetty.http.MultiPartFormData.Parser parser = new org.eclipse.jetty.http.MultiPartFormData.Parser(boundary);
+        parser.setMaxParts(16);
+        parser.setMaxLength(config.maxRequestBytes());
+        parser.setMaxMemoryFileSize(config.maxRequestBytes()); // the body is already in memory: no temporary files
+        try (org.eclipse.jetty.http.MultiPartFormData.Parts parts = parser.parse(Content.Source.from(ByteBuffer.wrap(body))).get()) {
+            org.eclipse.jetty.http.MultiPart.Part chosen = parts.getFirst("image");
+            if (chosen == null) chosen = parts.getFirst("file");
+            if (chosen == null) {
+                for (org.eclipse.jetty.http.MultiPart.Part part : parts) {
+                    if (part.getFileName() != null) {
+                        chosen = part;
+                        break;
+                    }
+                }
+            }
+            if (chosen == null && parts.size() == 1) chosen = parts.get(0);
+            if (chosen == null) {
+                throw new HttpError(400, "the multipart form has " + parts.size() + " parts and none is an image: name the"
+                        + " image's part 'image' (curl -F image=@cat.jpg) or send the image bytes as the body");
+            }
+            ByteBuffer bytes = Content.Source.asByteBuffer(chosen.getContentSource());
+            byte[] out = new byte[bytes.remaining()];
+            bytes.get(out);
+            if (out.length == 0) throw new HttpError(400, "the form's image part is empty");
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "interrupted while reading the form");
+        } catch (ExecutionException | IOException e) {
+            Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new HttpError(400, "cannot read the multipart form: " + c.getMessage() + "; or send the image bytes as the"
+                    + " body (curl --data-binary @image.jpg)");
+        }
+    }
+
+    private String topJson(Tensor scores, int k) {
+        List<Prediction> top = Session.topK(scores, k, softmax).get(0);
         StringBuilder sb = new StringBuilder("{\"top\":[");
         for (int i = 0; i < top.size(); i++) {
             Prediction p = top.get(i);

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 class ImagePipelineFuzzTest {
     /** Crop, no crop (the whole resized image), grey: the three shapes of preprocessing. */
     private static final Preprocessing[] PRE = {
-        new Preprocessing(20, 16, 1, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}, false, false),
-        new Preprocessing(12, 0, 255, new float[] {0}, new float[] {1}, true, false),
-        new Preprocessing(0, 8, 1, new float[] {0.5f}, new float[] {0.5f}, false, true),
+        Preprocessing.builder().resizeShorter(20).centerCrop(16).mean(0.485f, 0.456f, 0.406f).std(0.229f, 0.224f, 0.225f).build(),
+        Preprocessing.builder().resizeShorter(12).pixelRange(255).channels(Preprocessing.Channels.BGR).mean(0).std(1).build(),
+        Preprocessing.builder().centerCrop(8).channels(Preprocessing.Channels.GRAY).mean(0.5f).std(0.5f).build(),
     };
     private static String previousPixels, previousSide;
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImagesTest {
-    static final Preprocessing RAW = new Preprocessing(0, 0, 255, new float[] {0}, new float[] {1}, false, false);
+    static final Preprocessing RAW = Preprocessing.builder().pixelRange(255).mean(0).std(1).build();
 
     @Test
     void rgbPngDecodesToNchwPlanes(@TempDir Path dir) throws Exception {
@@ -27,9 +27,9 @@ class ImagesTest {
         Tensor t = Images.load(f, RAW);
         assertArrayEquals(new int[] {1, 3, 1, 2}, t.shape());
         assertArrayEquals(new float[] {0x10, 0xff, 0x20, 0x00, 0x30, 0x80}, t.floats());
-        Tensor bgr = Images.load(f, new Preprocessing(0, 0, 255, new float[] {0}, new float[] {1}, true, false));
+        Tensor bgr = Images.load(f, Preprocessing.builder().pixelRange(255).channels(Preprocessing.Channels.BGR).mean(0).std(1).build());
         assertArrayEquals(new float[] {0x30, 0x80, 0x20, 0x00, 0x10, 0xff}, bgr.floats());
-        Tensor gray = Images.load(f, new Preprocessing(0, 0, 255, new float[] {0}, new float[] {1}, false, true));
+        Tensor gray = Images.load(f, Preprocessing.builder().pixelRange(255).channels(Preprocessing.Channels.GRAY).mean(0).std(1).build());
         assertEquals(0.299f * 0x10 + 0.587f * 0x20 + 0.114f * 0x30, gray.floats()[0], 1e-3);
     }
 
@@ -41,9 +41,9 @@ class ImagesTest {
         img.getRaster().setSample(2, 0, 0, 255);
         Path f = dir.resolve("g.png");
         ImageIO.write(img, "png", f.toFile());
-        Tensor t = Images.load(f, new Preprocessing(0, 0, 255, new float[] {0}, new float[] {1}, false, true));
+        Tensor t = Images.load(f, Preprocessing.builder().pixelRange(255).channels(Preprocessing.Channels.GRAY).mean(0).std(1).build());
         assertArrayEquals(new float[] {0, 100, 255}, t.floats());
-        Tensor norm = Images.load(f, new Preprocessing(0, 0, 1, new float[] {0.5f}, new float[] {0.5f}, false, true));
+        Tensor norm = Images.load(f, Preprocessing.builder().channels(Preprocessing.Channels.GRAY).mean(0.5f).std(0.5f).build());
         assertEquals(-1f, norm.floats()[0], 1e-6);
         assertEquals(1f, norm.floats()[2], 1e-6);
     }
@@ -63,9 +63,9 @@ class ImagesTest {
     @Test
     void resizeShorterSideAndCentreCrop() {
         Images.Planes p = new Images.Planes(40, 20, new float[][] {new float[800], new float[800], new float[800]});
-        Tensor t = Images.toTensor(p, new Preprocessing(10, 8, 255, new float[] {0}, new float[] {1}, false, false));
+        Tensor t = Images.toTensor(p, Preprocessing.builder().resizeShorter(10).centerCrop(8).pixelRange(255).mean(0).std(1).build());
         assertArrayEquals(new int[] {1, 3, 8, 8}, t.shape());
-        Tensor noCrop = Images.toTensor(p, new Preprocessing(10, 0, 255, new float[] {0}, new float[] {1}, false, false));
+        Tensor noCrop = Images.toTensor(p, Preprocessing.builder().resizeShorter(10).pixelRange(255).mean(0).std(1).build());
         assertArrayEquals(new int[] {1, 3, 10, 20}, noCrop.shape());
     }
 
@@ -117,14 +117,14 @@ class ImagesTest {
     @Test
     void preprocessingValuesThatCannotWorkAreRefused() {
         float[] zero = {0}, one = {1};
-        assertTrue(assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, zero, zero, false, false)).getMessage()
+        assertTrue(assertThrows(GapnetException.class, () -> Preprocessing.builder().pixelRange(255).mean(zero).std(zero).build()).getMessage()
                 .contains("std 0.0 must be a positive finite number"));
-        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, zero, new float[] {Float.NaN}, false, false));
-        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, new float[] {Float.POSITIVE_INFINITY}, one, false, false));
-        assertThrows(GapnetException.class, () -> new Preprocessing(-1, 0, 255, zero, one, false, false));
-        assertThrows(GapnetException.class, () -> new Preprocessing(0, -5, 255, zero, one, false, false));
-        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 7, zero, one, false, false));
-        assertThrows(GapnetException.class, () -> new Preprocessing(0, 0, 255, new float[] {0, 0}, one, false, false));
+        assertThrows(GapnetException.class, () -> Preprocessing.builder().pixelRange(255).mean(zero).std(Float.NaN).build());
+        assertThrows(GapnetException.class, () -> Preprocessing.builder().pixelRange(255).mean(Float.POSITIVE_INFINITY).std(one).build());
+        assertThrows(GapnetException.class, () -> Preprocessing.builder().resizeShorter(-1).pixelRange(255).mean(zero).std(one).build());
+        assertThrows(GapnetException.class, () -> Preprocessing.builder().centerCrop(-5).pixelRange(255).mean(zero).std(one).build());
+        assertThrows(GapnetException.class, () -> Preprocessing.builder().pixelRange(7).mean(zero).std(one).build());
+        assertThrows(GapnetException.class, () -> Preprocessing.builder().pixelRange(255).mean(0, 0).std(one).build());
     }
 
     @Test

@@ -140,7 +140,7 @@ class HostileImageTest {
                     java.util.Arrays.toString(t.shape()));
             for (float v : t.floats()) assertTrue(Float.isFinite(v));
             // without a crop the whole resized image would be billions of pixels: refused by name, nothing allocated
-            io.gapnet.image.Preprocessing noCrop = new io.gapnet.image.Preprocessing(256, 0, 1, new float[] {0}, new float[] {1}, false, false);
+            io.gapnet.image.Preprocessing noCrop = io.gapnet.image.Preprocessing.builder().resizeShorter(256).build();
             InvalidImageException e = assertThrows(InvalidImageException.class,
                     () -> Images.toTensor(Images.decode(new ByteArrayInputStream(png), "thin"), noCrop));
             assertTrue(e.getMessage().contains("gapnet.limits.maxImagePixels") && e.getMessage().contains("use a centre crop"), e.getMessage());

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  * {@code /health} keeps answering throughout.
  */
 class ServerHardeningTest {
-    static final Preprocessing CROP = new Preprocessing(8, 8, 1, new float[] {0.5f}, new float[] {0.25f}, false, false);
+    static final Preprocessing CROP = Preprocessing.builder().resizeShorter(8).centerCrop(8).mean(0.5f).std(0.25f).build();
     static CpuBackend cpu;
     static Session session;
     static HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -92,7 +92,7 @@ class ServerHardeningTest {
     }
 
     static long metric(Server s, String name) throws Exception {
-        Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(get(s, "/metrics").body());
+        Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(get(s, "/metrics.json").body());
         assertTrue(m.find());
         return Long.parseLong(m.group(1));
     }
@@ -282,7 +282,7 @@ class ServerHardeningTest {
                 assertEquals(200, r.statusCode(), r.body());
             }
         }
-        Preprocessing noCrop = new Preprocessing(256, 0, 1, new float[] {0.5f}, new float[] {0.25f}, false, false);
+        Preprocessing noCrop = Preprocessing.builder().resizeShorter(256).mean(0.5f).std(0.25f).build();
         try (Server s = start(noCrop, Duration.ofMillis(5), limits(5000, 20_000, 50_000_000, 5000, 30_000))) {
             long errors = metric(s, "errors");
             Function<byte[], HttpResponse<String>> send = img -> post(s, "/classify", img).join();

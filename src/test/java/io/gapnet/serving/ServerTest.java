@@ -32,7 +32,7 @@ class ServerTest {
     static void start() throws Exception {
         cpu = new CpuBackend();
         session = Session.open(TinyModels.rgbCnn(), cpu);
-        Preprocessing pre = new Preprocessing(8, 8, 1, new float[] {0.5f}, new float[] {0.25f}, false, false);
+        Preprocessing pre = Preprocessing.builder().resizeShorter(8).centerCrop(8).mean(0.5f).std(0.25f).build();
         server = new Server(session, new Server.Config(0, 8, Duration.ofMillis(20), 2, 100_000, 2, pre, i -> "class" + i));
     }
 
@@ -109,9 +109,89 @@ class ServerTest {
             assertEquals(200, r.statusCode(), r.body());
             assertEquals(single[k % 3], r.body(), "request " + k + " got another image's answer");
         }
-        HttpResponse<String> m = client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> m = client.send(HttpRequest.newBuilder(uri("/metrics.json")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, m.statusCode());
         assertTrue(m.body().matches("\\{\"requests\":\\d+,\"errors\":\\d+,\"latency_ms\":\\{\"p50\":[0-9.]+,\"p90\":[0-9.]+,\"p99\":[0-9.]+},"
                 + "\"batch_sizes\":\\{.*}}"), m.body());
+    }
+
+    static HttpResponse<String> send(Server on, String method, String path, byte[] body, String contentType) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + on.port() + path));
+        if (contentType != null) b.header("Content-Type", contentType);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of one sample line of the Prometheus text, such as {@code gapnet_requests_total{endpoint="/embed",status="200"}}. */
+    static double sample(String text, String name, String labels) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
+                + (labels.isEmpty() ? "" : "\\{" + java.util.regex.Pattern.quote(labels) + ",?}") + " ([0-9.eE+-]+)$").matcher(text);
+        assertTrue(m.find(), name + "{" + labels + "} is not in\n" + text);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void prometheusMetricsCountInferenceRequestsOnly() throws Exception {
+        Preprocessing pre = Preprocessing.builder().resizeShorter(8).centerCrop(8).mean(0.5f).std(0.25f).build();
+        try (Server own = new Server(session, new Server.Config(0, 8, Duration.ofMillis(1), 2, 100_000, 2, pre, i -> "c" + i))) {
+            for (int i = 0; i < 5; i++) assertEquals(200, send(own, "POST", "/classify", png(12, 9, i), null).statusCode());
+            for (int i = 0; i < 2; i++) assertEquals(200, send(own, "POST", "/embed", png(9, 12, i), null).statusCode());
+            assertEquals(400, send(own, "POST", "/classify", "junk".getBytes(), null).statusCode());
+            for (int i = 0; i < 3; i++) assertEquals(200, send(own, "GET", "/health", null, null).statusCode());
+            assertEquals(200, send(own, "GET", "/metrics.json", null, null).statusCode());
+            HttpResponse<String> r = send(own, "GET", "/metrics", null, null);
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"), r.headers().toString());
+            String t = r.body();
+            assertTrue(t.contains("# TYPE gapnet_requests_total counter"), t);
+            assertEquals(5, sample(t, "gapnet_requests_total", "endpoint=\"/classify\",status=\"200\""));
+            assertEquals(1, sample(t, "gapnet_requests_total", "endpoint=\"/classify\",status=\"400\""));
+            assertEquals(2, sample(t, "gapnet_requests_total", "endpoint=\"/embed\",status=\"200\""));
+            assertTrue(!t.contains("endpoint=\"/health\"") && !t.contains("endpoint=\"/metrics"), "probes are not counted:\n" + t);
+            assertTrue(t.contains("# TYPE gapnet_request_seconds histogram"), t);
+            assertEquals(6, sample(t, "gapnet_request_seconds_bucket", "endpoint=\"/classify\",le=\"+Inf\""));
+            assertTrue(t.contains("# TYPE gapnet_batch_size_images histogram"), t);
+            // the junk never reached the model: 7 images in all, each batch of 1 to 8
+            assertEquals(7, sample(t, "gapnet_batch_size_images_sum", ""));
+            assertEquals(sample(t, "gapnet_batch_size_images_count", ""), sample(t, "gapnet_batch_size_images_bucket", "le=\"8.0\""));
+            assertEquals(sample(t, "gapnet_batch_size_images_count", ""), sample(t, "gapnet_batch_inference_seconds_count", ""));
+            assertEquals(0, sample(t, "gapnet_queue_depth", ""));
+            assertEquals(0, sample(t, "gapnet_requests_in_progress", ""));
+            assertTrue(sample(t, "gapnet_device_memory_bytes", "") >= 0);
+        }
+    }
+
+    @Test
+    void topQueryParameterAndMultipartForms() throws Exception {
+        byte[] img = png(14, 10, 7);
+        String raw = post("/classify", img).body();
+        assertEquals(1, send(server, "POST", "/classify?top=1", img, null).body().split("\"index\"").length - 1);
+        assertEquals(3, send(server, "POST", "/classify?top=3", img, null).body().split("\"index\"").length - 1);
+        HttpResponse<String> tooMany = send(server, "POST", "/classify?top=4", img, null);
+        assertEquals(400, tooMany.statusCode());
+        assertTrue(tooMany.body().contains("from 1 to 3"), tooMany.body());
+        assertEquals(400, send(server, "POST", "/classify?top=two", img, null).statusCode());
+        assertEquals(400, send(server, "POST", "/classify?top=0", img, null).statusCode());
+
+        String boundary = "gapnetBoundary42";
+        java.util.function.BiFunction<String, String, byte[]> form = (name, fileName) -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n").getBytes());
+            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\""
+                    + (fileName == null ? "" : "; filename=\"" + fileName + "\"") + "\r\nContent-Type: image/png\r\n\r\n").getBytes());
+            out.writeBytes(img);
+            out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes());
+            return out.toByteArray();
+        };
+        String type = "multipart/form-data; boundary=" + boundary;
+        HttpResponse<String> named = send(server, "POST", "/classify", form.apply("image", null), type);
+        assertEquals(200, named.statusCode(), named.body());
+        assertEquals(raw, named.body(), "the form's image part is classified like the raw body");
+        assertEquals(raw, send(server, "POST", "/classify", form.apply("upload", "cat.png"), type).body());
+        HttpResponse<String> none = send(server, "POST", "/classify", form.apply("other", null), type);
+        assertEquals(400, none.statusCode());
+        assertTrue(none.body().contains("name the image's part 'image'"), none.body());
+        HttpResponse<String> broken = send(server, "POST", "/classify", "--x\r\nno end".getBytes(), "multipart/form-data; boundary=x");
+        assertEquals(400, broken.statusCode(), broken.body());
     }
 }

@@ -37,6 +37,11 @@ public interface Sgemm {
         static final Sgemm BEST = choose();
         static final FastEngine ENGINE = BEST instanceof ScalarSgemm ? null : newInstance("io.gapnet.backend.cpu.fast.VectorConv");
 
+        /** The one warning a JVM without the Vector API module gets. */
+        static final String MISSING_MODULE = "gapnet: the jdk.incubator.vector module is not loaded, so the fast CPU"
+                + " backend runs its scalar kernel (about 4x slower); start Java with --add-modules jdk.incubator.vector"
+                + " (-Dgapnet.cpu.vector=false silences this by choosing the scalar kernel on purpose)";
+
         private Holder() {}
 
         private static Sgemm choose() {
@@ -44,6 +49,9 @@ public interface Sgemm {
             try {
                 Class.forName("jdk.incubator.vector.FloatVector");
             } catch (ReflectiveOperationException | LinkageError e) {
+                // said once (this holder initialises once per JVM), through System.Logger so that a service's own
+                // logging (java.util.logging, or SLF4J through its JDK bridge) decides where it goes
+                System.getLogger("io.gapnet.cpu").log(System.Logger.Level.WARNING, MISSING_MODULE);
                 return new ScalarSgemm();
             }
             Sgemm vector = newInstance("io.gapnet.backend.cpu.fast.VectorSgemm");
