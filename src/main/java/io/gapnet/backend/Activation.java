@@ -9,6 +9,7 @@ package io.gapnet.backend;
  * @param beta second parameter: Clip's max, HardSigmoid's beta, Selu's gamma
  */
 public record Activation(Kind kind, float alpha, float beta) {
+    /** The element-wise function; NONE is the identity. */
     public enum Kind { NONE, RELU, LEAKY_RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, ELU, SELU, SOFTPLUS,
         EXP, LOG, SQRT, NEG, ABS, RECIPROCAL }
 

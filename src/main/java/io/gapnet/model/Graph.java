@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * A validated DAG of ops: nodes in topological order, constant weights (initializers), graph inputs (those
  * without initializers) and outputs. It knows nothing about devices. Build one with the ONNX importer or
- * the built-in builders; {@link #validate} runs on construction.
+ * the built-in builders; the constructor checks it (names, references, a topological order).
  */
 public final class Graph {
     private final String name;

@@ -71,9 +71,9 @@ public final class ModelCache {
         this.stallTimeout = stallTimeout;
     }
 
-    /** {@code $GAPNET_CACHE} when set, else {@code ~/.cache/gapnet}. */
+    /** {@code -Dgapnet.cache} when set, else {@code $GAPNET_CACHE}, else {@code ~/.cache/gapnet}. */
     public static ModelCache defaultCache() {
-        String env = System.getenv("GAPNET_CACHE");
+        String env = System.getProperty("gapnet.cache", System.getenv("GAPNET_CACHE"));
         Path dir = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "gapnet");
         return new ModelCache(dir);
     }
@@ -180,6 +180,7 @@ public final class ModelCache {
                 r = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 last = e;
+                pause(attempt);
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -202,6 +203,7 @@ public final class ModelCache {
                 copy(r.body(), part, resumed, resumed ? have : 0, total, listener);
             } catch (IOException e) {
                 last = e;
+                pause(attempt);
                 continue; // resumed from what arrived on the next attempt
             }
             long size = Files.size(part);
@@ -258,6 +260,16 @@ public final class ModelCache {
             listener.progress(done, total);
         } finally {
             watchdog.shutdownNow();
+        }
+    }
+
+    /** A short wait before the next attempt, longer each time (0.2, 0.4, 0.8 s). */
+    private static void pause(int attempt) throws IOException {
+        try {
+            Thread.sleep(100L << attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 

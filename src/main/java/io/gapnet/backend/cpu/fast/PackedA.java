@@ -32,7 +32,7 @@ public final class PackedA {
     }
 
     /**
-     * Packs A(g, i, p) = a[aOff + g*groupStride + i*asi + p*asp] for g < groups, i < m, p < k, into
+     * Packs {@code A(g, i, p) = a[aOff + g*groupStride + i*asi + p*asp]} for {@code g < groups, i < m, p < k}, into
      * {@code into} when it is large enough (scratch reuse), else into a new array.
      */
     public static PackedA pack(int groups, int m, int k, float[] a, int aOff, int groupStride, int asi, int asp, float[] into) {
