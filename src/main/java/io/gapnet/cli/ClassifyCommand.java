@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Classify PNG and JPEG images (files, or folders walked recursively). Images are decoded in",
-            "parallel with inference, and a progress bar shows on standard error when it is a terminal."},
+        description = "Classify PNG and JPEG images (files, or folders walked recursively). Images are decoded in "
+            + "parallel with inference, and a progress bar shows on standard error when it is a terminal.",
         footer = {"", "Examples:",
             "  gapnet classify --model zoo:resnet50-v1-7 cat.jpg",
             "  gapnet classify --model model.onnx --labels labels.txt --format csv photos/ > results.csv"})

@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write the GAP vector (the embedding) of each image, for transfer learning and image search:",
-            "JSON lines, or one .npy array [images, channels] with the image paths beside it in FILE.npy.txt."},
+        description = "Write the GAP vector (the embedding) of each image, for transfer learning and image search: "
+            + "JSON lines, or one .npy array [images, channels] with the image paths beside it in "
+            + "FILE.npy.txt.",
         footer = {"", "Examples:",
             "  gapnet embed --model zoo:resnet50-v1-7 photos/ > embeddings.jsonl",
             "  gapnet embed --model model.onnx --format npy -o embeddings.npy photos/"})

@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a class activation map: which regions drove the prediction, from the last feature maps",
-            "and the linear layer after GAP, as a heatmap over the image (PNG)."},
+        description = "Write a class activation map: which regions drove the prediction, from the last feature maps "
+            + "and the linear layer after GAP, as a heatmap over the image (PNG).",
         footer = {"", "Examples:",
             "  gapnet explain --model zoo:resnet50-v1-7 cat.jpg            (writes cat.jpg.cam.png here)",
             "  gapnet explain --model model.onnx --class 281 -o cam.png cat.jpg"})

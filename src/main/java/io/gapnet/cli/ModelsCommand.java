@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "models", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List the downloaded models in the cache ($GAPNET_CACHE, default ~/.cache/gapnet) and the trained",
-            "models of the zoo, which --model zoo:NAME downloads once and then uses offline."},
+        description = "List the downloaded models in the cache ($GAPNET_CACHE, default ~/.cache/gapnet) and the "
+            + "trained models of the zoo, which --model zoo:NAME downloads once and then uses offline.",
         footer = {"", "Examples:",
             "  gapnet models",
             "  gapnet models --add https://example.org/model.onnx model.onnx     (a file fetched by other means)"})

@@ -26,7 +26,7 @@ final class PreprocessOptions {
             + " no crop (default: 224).")
     Integer crop;
 
-    @Option(names = "--pixel-range", paramLabel = "1|255", description = "1 scales pixels to 0..1, 255 keeps 0..255 (default: 1).")
+    @Option(names = "--pixel-range", paramLabel = "1|255", description = "Scale pixels to 0..1 (1) or keep them 0..255 (255) (default: 1).")
     Integer pixelRange;
 
     @Option(names = "--mean", split = ",", paramLabel = "M", description = "Per-channel mean, subtracted after scaling"

@@ -16,11 +16,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serve a model over HTTP: POST /classify and POST /embed (image bytes, or a multipart form, in;",
-            "JSON out; /classify?top=K), GET /health, GET /metrics (Prometheus) and GET /metrics.json. Requests from many",
-            "clients are batched dynamically. SIGTERM or Ctrl-C stops accepting, lets requests in flight finish (up to",
-            "10 s) and closes the model. Timeouts and the decoding budget are set with gapnet.server.* properties",
-            "(see the README's limits table)."},
+        description = "Serve a model over HTTP: POST /classify and POST /embed (image bytes, or a multipart form, in; "
+            + "JSON out; /classify?top=K), GET /health, GET /metrics (Prometheus) and GET /metrics.json. "
+            + "Requests from many clients are batched dynamically. SIGTERM or Ctrl-C stops accepting, lets "
+            + "requests in flight finish (up to 10 s) and closes the model. Timeouts and the decoding budget "
+            + "are set with gapnet.server.* properties (see the README's limits table).",
         footer = {"", "Examples:",
             "  gapnet serve --model zoo:resnet50-v1-7 --port 8080",
             "  curl --data-binary @cat.jpg 'http://127.0.0.1:8080/classify?top=3'",
