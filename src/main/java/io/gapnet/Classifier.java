@@ -9,7 +9,6 @@ import io.gapnet.model.ValueInfo;
 import io.gapnet.models.ModelCache;
 import io.gapnet.models.Models;
 import io.gapnet.runtime.GapHead;
-import io.gapnet.runtime.Plan;
 import io.gapnet.runtime.Prediction;
 import io.gapnet.runtime.Session;
 import io.gapnet.tensor.DType;
@@ -18,7 +17,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -311,22 +309,14 @@ public final class Classifier implements AutoCloseable {
 
     /** With a fixed input size (a crop or an exact resize) the number of classes is known before any image. */
     private void checkLabelsEarly() {
-        int side = preprocessing.crop();
-        int w = preprocessing.width() > 0 ? preprocessing.width() : side, h = preprocessing.height() > 0 ? preprocessing.height() : side;
-        if (w <= 0 || h <= 0 || labels.size() == 0 || (side > 0 && preprocessing.width() > 0 && side > Math.min(w, h))) return;
-        int cw = side > 0 ? Math.min(side, w) : w, ch = side > 0 ? Math.min(side, h) : h;
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        shapes.put(input, new int[] {1, preprocessing.channels(), ch, cw});
-        Plan plan;
+        int[] shape = preprocessing.inputShape();
+        if (shape == null || labels.size() == 0) return;
+        int classes;
         try {
-            plan = session.plan(shapes);
+            classes = session.classes(shape);
         } catch (RuntimeException e) {
             return; // the model wants another input shape: the first image will say so, and the labels are checked then
         }
-        int[] out = plan.outputs().get(0).shape();
-        int n = out.length == 0 ? 1 : out[0];
-        long numel = 1;
-        for (int d : out) numel *= d;
-        checkLabels((int) (numel / Math.max(1, n)));
+        checkLabels(classes);
     }
 }

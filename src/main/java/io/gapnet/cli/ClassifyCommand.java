@@ -84,7 +84,7 @@ final class ClassifyCommand implements Callable<Integer> {
         ImageLoader.Listing listing = ImageLoader.list(paths);
         List<Path> files = listing.images();
         if (files.isEmpty()) throw new GapnetException(ImageLoader.nothingToDo(listing, paths));
-        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256, true);
+        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256);
         Graph graph = resolved.graph();
         Labels names = Models.labels(labels, resolved);
         ValueInfo input = graph.inputs().size() == 1 ? graph.inputs().get(0) : null;
@@ -105,6 +105,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 throw new GapnetException("--multi-label needs independent per-class scores, but this model ends in Softmax,"
                         + " which makes the classes compete (their probabilities sum to 1); leave out --multi-label for top-K");
             }
+            Models.noticeIfRandom(resolved);
             boolean labelsChecked = false;
             for (ImageLoader.Item item : loader) {
                 Tensor scores = null;

@@ -74,12 +74,13 @@ final class EmbedCommand implements Callable<Integer> {
         List<float[]> vectors = new ArrayList<>();
         List<Path> embedded = new ArrayList<>();
         int failures = 0, done = 0;
-        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256, true);
+        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256);
         progress = new Progress(files.size(), quiet);
         try (Backend b = Backends.open(backend); Session s = Session.open(resolved.graph(), b);
              ImageLoader loader = new ImageLoader(files, pre.build(resolved.preprocessing()), threads);
              PrintStream text = format == Format.jsonl ? open() : null) {
             s.embeddingValue(); // fail early, before decoding anything, when the model has no GAP head
+            Models.noticeIfRandom(resolved);
             for (ImageLoader.Item bad : listing.errors()) {
                 failures++;
                 failed(text, bad.path(), bad.error().getMessage());

@@ -61,7 +61,7 @@ final class ExplainCommand implements Callable<Integer> {
         // the current folder, never the input's: that may be read-only, shared, or someone else's
         Path dst = output != null ? output : Path.of(image.getFileName() + ".cam.png");
         Main.checkWritable(dst, "-o");
-        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256, true);
+        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256);
         Preprocessing p = pre.build(resolved.preprocessing());
         Labels names = Models.labels(labels, resolved);
         try (Backend b = Backends.open(backend); Session s = Session.open(resolved.graph(), b)) {
@@ -81,6 +81,7 @@ final class ExplainCommand implements Callable<Integer> {
             Images.Planes rgb = Images.resizeAndCrop(decoded, p.toBuilder().pixelRange(255).mean(0).std(1)
                     .channels(Preprocessing.Channels.RGB).build());
             ImageIO.write(Heatmap.overlay(rgb, cam, features.dim(3), features.dim(2), 0.5f), "png", dst.toFile());
+            Models.noticeIfRandom(resolved);
             float score = logits.floats()[cls];
             System.out.printf(Locale.ROOT, "%s: class %d (%s), %s %.4f%s; heatmap of %dx%d feature maps written to %s%n", image,
                     cls, names.name(cls), probabilities ? "probability" : "logit", score,

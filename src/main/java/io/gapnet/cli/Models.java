@@ -16,14 +16,11 @@ final class Models {
 
     /** The graph of a model argument, for commands whose output is not an answer (bench, info, parity). */
     static Graph load(String spec) {
-        return resolve(spec, null, false).graph();
+        return resolve(spec, null).graph();
     }
 
-    /**
-     * Resolves a model argument; {@code answers}: the command prints answers, so a built-in model's random weights
-     * get a notice on standard error.
-     */
-    static io.gapnet.models.Models.Resolved resolve(String spec, String sha256, boolean answers) {
+    /** Resolves a model argument (a download shows a progress bar on a terminal). */
+    static io.gapnet.models.Models.Resolved resolve(String spec, String sha256) {
         Progress[] bar = new Progress[1];
         ModelCache.Listener listener = (done, total) -> {
             if (bar[0] == null) bar[0] = Progress.download(total, false);
@@ -35,8 +32,15 @@ final class Models {
         } finally {
             if (bar[0] != null) bar[0].finish();
         }
-        if (answers && r.randomWeights()) System.err.println("gapnet: note: " + io.gapnet.models.Models.RANDOM_WEIGHTS_NOTICE);
         return r;
+    }
+
+    /**
+     * For commands that print answers, once their arguments have passed (so that a mistake still gets one line): a
+     * built-in model's notice that its weights are random.
+     */
+    static void noticeIfRandom(io.gapnet.models.Models.Resolved r) {
+        if (r.randomWeights()) System.err.println("gapnet: note: " + io.gapnet.models.Models.RANDOM_WEIGHTS_NOTICE);
     }
 
     /** The labels: the file given, else the model's own (a zoo model's), else none. */

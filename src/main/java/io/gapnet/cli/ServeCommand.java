@@ -86,7 +86,7 @@ final class ServeCommand implements Callable<Integer> {
         if (maxConnections < 1) throw new GapnetException("--max-connections must be at least 1, not " + maxConnections);
         if (maxRequests < 1) throw new GapnetException("--max-requests must be at least 1, not " + maxRequests);
         Server.Limits limits = Server.Limits.defaults().withMaxConnections(maxConnections).withMaxRequests(maxRequests);
-        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256, true);
+        io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256);
         Labels names = Models.labels(labels, resolved);
         // SIGTERM (and Ctrl-C) runs the hook: it wakes this thread, which stops the server and closes the Session, and
         // waits for that, since the JVM ends as soon as its hooks return
@@ -103,6 +103,7 @@ final class ServeCommand implements Callable<Integer> {
         try (Backend b = Backends.open(backend); Session s = Session.open(resolved.graph(), b);
              Server server = new Server(s, new Server.Config(host, port, maxBatch, Duration.ofMillis(maxDelayMs), parallel,
                      maxRequestBytes, top, pre.build(resolved.preprocessing()), names::name, limits))) {
+            Models.noticeIfRandom(resolved);
             String where = host.contains(":") ? "[" + host + "]" : host;
             System.out.println("gapnet: serving " + s.graph().name() + " on " + b.name() + " at http://" + where + ":" + server.port()
                     + " (POST /classify, POST /embed, GET /health, GET /metrics); Ctrl-C or SIGTERM stops");

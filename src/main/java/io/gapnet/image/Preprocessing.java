@@ -175,6 +175,21 @@ public final class Preprocessing {
         return channels == Channels.GRAY ? 1 : 3;
     }
 
+    /**
+     * The [1, C, H, W] shape every image gets when the size is fixed (a crop, or an exact resize), or null when it
+     * follows the image (a shorter-side resize without a crop, or none). A crop larger than the image keeps the
+     * image's side, so with a crop the shape is the crop's for every image at least that large.
+     */
+    public int[] inputShape() {
+        int w = width > 0 ? width : crop, h = height > 0 ? height : crop;
+        if (w <= 0 || h <= 0 || (width == 0 && resize > 0 && crop > resize)) return null; // the crop is cut short
+        if (crop > 0) {
+            w = Math.min(w, crop);
+            h = Math.min(h, crop);
+        }
+        return new int[] {1, channels(), h, w};
+    }
+
     float mean(int c) {
         return mean.length == 1 ? mean[0] : mean[c];
     }

@@ -195,6 +195,18 @@ public final class Session implements AutoCloseable {
         return bufs;
     }
 
+    /**
+     * The number of classes (values per image of the first output) for a single float input of this shape, from the
+     * compiled plan, without running the model.
+     */
+    public int classes(int[] inputShape) {
+        int[] out = plan(Map.of(singleInputName(), inputShape)).outputs().get(0).shape();
+        long n = 1;
+        for (int d = 1; d < out.length; d++) n *= out[d];
+        if (n > Integer.MAX_VALUE) throw new ShapeException("the first output has " + n + " values per image");
+        return (int) n;
+    }
+
     /** The single graph input's name; an error naming all inputs when there are several. */
     public String singleInputName() {
         checkOpen();

@@ -454,16 +454,10 @@ public final class Server implements AutoCloseable {
 
     /** The number of classes of the model's first output, from a plan for one image (or a large bound if unknown). */
     private int classCount(Session s) {
-        int side = config.preprocessing().crop();
-        int w = config.preprocessing().width() > 0 ? config.preprocessing().width() : side;
-        int h = config.preprocessing().height() > 0 ? config.preprocessing().height() : side;
-        if (w > 0 && h > 0) {
+        int[] shape = config.preprocessing().inputShape();
+        if (shape != null) {
             try {
-                int[] out = s.plan(Map.of(s.singleInputName(), new int[] {1, config.preprocessing().channels(),
-                        side > 0 ? Math.min(side, h) : h, side > 0 ? Math.min(side, w) : w})).outputs().get(0).shape();
-                long n = 1;
-                for (int d = 1; d < out.length; d++) n *= out[d];
-                if (n > 0 && n <= Integer.MAX_VALUE) return (int) n;
+                return s.classes(shape);
             } catch (RuntimeException e) {
                 // the first request will say what is wrong with the input shape
             }
