@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * {@code n01440764 tench, Tinca tinca}). A blank line keeps its position: that class has no name and is shown by
  * its index. Blank lines at the end of the file are ignored.
  */
-public final class Labels {
+public final class Labels implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     private static final Pattern INDEXED = Pattern.compile("^\\s*(\\d+)\\s*,\\s*(.*)$");
     private static final Pattern SYNSET = Pattern.compile("^n\\d{8}\\s+(.*)$");
 

@@ -43,9 +43,15 @@ final class PreprocessOptions {
     @Option(names = "--grayscale", description = "Feed one luma channel (default: three colour channels).")
     boolean grayscale;
 
+    /** Whether no preprocessing option was given (the model's own, or imagenet, applies). */
+    boolean isDefault() {
+        return preset == null && resize == null && resizeTo == null && crop == null && pixelRange == null && mean == null
+                && std == null && !bgr && !grayscale;
+    }
+
     /** The preprocessing: the preset (or {@code base}, a zoo model's own) with every option given applied on top. */
     Preprocessing build(Preprocessing base) {
-        Preprocessing start = preset != null ? preset(preset) : base != null ? base : Preprocessing.imagenet();
+        Preprocessing start = preset != null ? Preprocessing.preset(preset) : base != null ? base : Preprocessing.imagenet();
         Preprocessing.Builder b = start.toBuilder();
         if (resize != null) b.resizeShorter(resize);
         if (resizeTo != null) {
@@ -70,19 +76,5 @@ final class PreprocessOptions {
             if (std == null && start.std().length == 3) b.std(1f);
         }
         return b.build();
-    }
-
-    /** A named preset. */
-    static Preprocessing preset(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "imagenet" -> Preprocessing.imagenet();
-            case "caffe" -> Preprocessing.caffe();
-            case "inception" -> Preprocessing.inception();
-            case "raw-rgb255" -> Preprocessing.rawRgb255();
-            case "raw-bgr255" -> Preprocessing.rawBgr255();
-            case "mnist" -> Preprocessing.mnist();
-            default -> throw new GapnetException("--preset " + name + " is not one of imagenet, caffe, inception, raw-rgb255,"
-                    + " raw-bgr255, mnist");
-        };
     }
 }

@@ -16,7 +16,9 @@ import java.util.Locale;
  * Preprocessing q = Preprocessing.imagenet().toBuilder().resize(299, 299).noCrop().build();
  * }</pre>
  */
-public final class Preprocessing {
+public final class Preprocessing implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** The channels the model takes, in order. */
     public enum Channels {
         /** Red, green, blue (torchvision, Keras "torch" and "tf" modes). */
@@ -118,6 +120,20 @@ public final class Preprocessing {
     /** MNIST-style digit models: one luma channel resized to 28x28, raw 0..255. */
     public static Preprocessing mnist() {
         return builder().channels(Channels.GRAY).resize(28, 28).pixelRange(255).build();
+    }
+
+    /** A preset by name: imagenet, caffe, inception, raw-rgb255, raw-bgr255 or mnist. */
+    public static Preprocessing preset(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "imagenet" -> imagenet();
+            case "caffe" -> caffe();
+            case "inception" -> inception();
+            case "raw-rgb255" -> rawRgb255();
+            case "raw-bgr255" -> rawBgr255();
+            case "mnist" -> mnist();
+            default -> throw new GapnetException("preprocessing preset '" + name + "' is not one of imagenet, caffe, inception,"
+                    + " raw-rgb255, raw-bgr255, mnist");
+        };
     }
 
     /** Target length of the shorter side (0: no shorter-side resize). */

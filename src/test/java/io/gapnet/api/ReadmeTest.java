@@ -66,6 +66,16 @@ class ReadmeTest {
     }
 
     @Test
+    void theSparkExampleCompilesAsPasted(@TempDir Path dir) throws Exception {
+        Path src = dir.resolve("SparkExample.java");
+        Files.writeString(src, example("SparkExample.java"));
+        ByteArrayOutputStream diag = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, diag, diag, "-d", dir.toString(), "-cp",
+                System.getProperty("java.class.path"), src.toString());
+        assertEquals(0, rc, "the README's Spark example does not compile:\n" + diag);
+    }
+
+    @Test
     void everyPublicTypeHasAJavadocComment() throws Exception {
         Pattern type = Pattern.compile("^\\s*public\\s+(?:(?:static|final|abstract|sealed|non-sealed)\\s+)*"
                 + "(?:class|interface|record|enum|@interface)\\s+(\\w+)");

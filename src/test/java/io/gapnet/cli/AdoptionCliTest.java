@@ -99,7 +99,7 @@ class AdoptionCliTest {
 
     @Test
     void everyCommandsHelpHasSentencesDefaultsAndAnExample() {
-        for (String cmd : List.of("classify", "embed", "explain", "serve", "models")) {
+        for (String cmd : List.of("classify", "embed", "explain", "serve", "models", "spark")) {
             CliRunner.Result r = CliRunner.run(cmd, "--help");
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("Examples:\n  gapnet " + cmd), cmd + " --help has no example:\n" + r.out());
