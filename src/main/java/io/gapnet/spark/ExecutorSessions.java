@@ -92,7 +92,8 @@ final class ExecutorSessions {
             Entry e = ENTRIES.get(key);
             if (e == null) {
                 // executors share the machine's model cache: a URL is downloaded once per machine, under a file lock
-                Models.Resolved resolved = Models.resolve(model, sha256, ModelCache.defaultCache(), ModelCache.Listener.NONE);
+                Models.Resolved resolved = Models.resolve(sparkFile(model), sha256, ModelCache.defaultCache(),
+                        ModelCache.Listener.NONE);
                 Backend b = Backends.open(backend);
                 try {
                     e = new Entry(resolved, b, Session.open(resolved.graph(), b));
@@ -109,6 +110,20 @@ final class ExecutorSessions {
             }
             e.users++;
             return new Lease(key, e);
+        }
+    }
+
+    /**
+     * A file name shipped with {@code SparkContext.addFile} (or {@code spark-submit --files}) stands for the executor's
+     * local copy when no file of that name exists where the task runs.
+     */
+    static String sparkFile(String model) {
+        if (model.contains(":") || java.nio.file.Files.exists(java.nio.file.Path.of(model))) return model;
+        try {
+            String local = org.apache.spark.SparkFiles.get(model);
+            return java.nio.file.Files.exists(java.nio.file.Path.of(local)) ? local : model;
+        } catch (RuntimeException e) {
+            return model; // no SparkContext here: the name is resolved as given
         }
     }
 

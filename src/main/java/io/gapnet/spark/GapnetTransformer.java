@@ -56,7 +56,8 @@ public abstract class GapnetTransformer extends Transformer {
         backend = new Param<>(this, "backend", "cpu, cpu-ref, opencl, cuda or auto (cuda on a GPU Spark assigned the"
                 + " task, else cpu); an assigned GPU's address is used by cuda and opencl");
         batchSize = new IntParam(this, "batchSize", "images per batch within a partition", ParamValidators.gtEq(1));
-        inputCol = new Param<>(this, "inputCol", "the binary column holding the encoded image (binaryFile's content)");
+        inputCol = new Param<>(this, "inputCol", "the column holding the image: encoded bytes (binaryFile's content) or the"
+                + " struct of Spark's image data source (its image column)");
         pathCol = new Param<>(this, "pathCol", "the column naming each image in error messages (binaryFile's path)");
         preset = new Param<>(this, "preset", "preprocessing preset: imagenet, caffe, inception, raw-rgb255, raw-bgr255,"
                 + " mnist (empty: a zoo model's own, else imagenet)");
@@ -213,9 +214,12 @@ public abstract class GapnetTransformer extends Transformer {
             throw new IllegalArgumentException("input column '" + in + "' is not in " + List.of(schema.fieldNames())
                     + "; read images with spark.read().format(\"binaryFile\") or set inputCol");
         }
-        if (!schema.apply(in).dataType().equals(DataTypes.BinaryType)) {
-            throw new IllegalArgumentException("input column '" + in + "' is " + schema.apply(in).dataType().simpleString()
-                    + ", not binary (the encoded image bytes)");
+        org.apache.spark.sql.types.DataType type = schema.apply(in).dataType();
+        boolean imageStruct = type instanceof StructType st && List.of(st.fieldNames()).containsAll(
+                List.of("height", "width", "nChannels", "data"));
+        if (!type.equals(DataTypes.BinaryType) && !imageStruct) {
+            throw new IllegalArgumentException("input column '" + in + "' is " + type.simpleString() + ", neither binary (the"
+                    + " encoded image bytes, as binaryFile gives them) nor the struct of Spark's image data source");
         }
         List<StructField> fields = new ArrayList<>(List.of(schema.fields()));
         for (StructField f : outputFields()) {

@@ -224,14 +224,46 @@ final class PartitionJob implements Serializable {
     /** The image of a row as a preprocessed tensor, or the message that says why there is none. */
     private Object decode(Row r, Preprocessing p) {
         try {
-            byte[] bytes = r.isNullAt(contentIndex) ? null : (byte[]) r.get(contentIndex);
-            if (bytes == null || bytes.length == 0) throw new GapnetException("no image bytes");
+            if (r.isNullAt(contentIndex)) throw new GapnetException("no image");
+            Object v = r.get(contentIndex);
+            if (v instanceof Row image) return Images.toTensor(imageSourcePlanes(image), p);
+            byte[] bytes = (byte[]) v;
+            if (bytes.length == 0) throw new GapnetException("no image bytes");
             return Images.toTensor(Images.decode(bytes, name(r)), p);
         } catch (GapnetException e) {
             return e.getMessage();
         } catch (RuntimeException | OutOfMemoryError e) { // one bad image never fails the job
             return "cannot use this image: " + e;
         }
+    }
+
+    /**
+     * The pixels of a row of Spark's image data source: {@code height}, {@code width}, {@code nChannels} and
+     * {@code data}, row-major interleaved bytes in B, G, R (and A) order, or one grey channel.
+     */
+    static Images.Planes imageSourcePlanes(Row image) {
+        String origin = image.getAs("origin");
+        int h = image.<Integer>getAs("height"), w = image.<Integer>getAs("width"), c = image.<Integer>getAs("nChannels");
+        byte[] data = image.getAs("data");
+        if (h <= 0 || w <= 0 || data == null || data.length == 0) {
+            throw new GapnetException("image " + origin + " could not be read by Spark's image data source");
+        }
+        if ((c != 1 && c != 3 && c != 4) || (long) h * w * c != data.length) {
+            throw new GapnetException("image " + origin + ": " + c + " channels of " + w + "x" + h + " do not fit " + data.length
+                    + " bytes");
+        }
+        int n = w * h;
+        float[][] planes = new float[c == 1 ? 1 : 3][n];
+        for (int i = 0; i < n; i++) {
+            if (c == 1) {
+                planes[0][i] = data[i] & 0xff;
+            } else {
+                planes[0][i] = data[i * c + 2] & 0xff; // R
+                planes[1][i] = data[i * c + 1] & 0xff; // G
+                planes[2][i] = data[i * c] & 0xff;     // B
+            }
+        }
+        return new Images.Planes(w, h, planes);
     }
 
     private String name(Row r) {

@@ -179,6 +179,20 @@ class SparkTest {
     }
 
     @Test
+    void sparksImageSourceAndSparkFilesWorkToo() throws Exception {
+        Path mnist = io.gapnet.TestData.require("models/mnist-8/model.onnx");
+        Path digit = io.gapnet.TestData.require("images/mnist_digit8.png");
+        Path shipped = Files.copy(mnist, dir.resolve("digits.onnx"));
+        spark.sparkContext().addFile(shipped.toString());
+        Dataset<Row> decoded = spark.read().format("image").load(digit.toString());
+        GapnetClassifier c = new GapnetClassifier().setTopK(1);
+        c.setModel("digits.onnx").setPreset("mnist").setInputCol("image");
+        Row r = c.transform(decoded).collectAsList().get(0);
+        assertNull(r.getAs("error"));
+        assertEquals("8", r.getAs("label"), "Spark decoded the PNG, gapnet classified its pixels with the shipped model");
+    }
+
+    @Test
     void aGpuAssignedBySparkPicksTheDevice() {
         assertEquals("cpu", PartitionJob.backendFor("auto", null));
         assertEquals("cuda", PartitionJob.backendFor("cuda", null));
