@@ -282,6 +282,7 @@ public final class Server implements AutoCloseable {
             int status;
             String body;
             String contentType = "application/json";
+            boolean bodyRead = request.getLength() <= 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
             try {
                 String method = request.getMethod();
                 switch (path) {
@@ -311,7 +312,9 @@ public final class Server implements AutoCloseable {
                         }
                         Map<String, Tensor> out;
                         try {
-                            out = infer(preprocess(imageBytes(request, readBody(request, connection))));
+                            byte[] body0 = readBody(request, connection);
+                            bodyRead = true;
+                            out = infer(preprocess(imageBytes(request, body0)));
                         } finally {
                             active.release();
                         }
@@ -338,6 +341,9 @@ public final class Server implements AutoCloseable {
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            // refused before its body was read (a wrong ?top, too many requests, 413 by Content-Length): the rest of the
+            // body is still on the connection, so the client must not send its next request there
+            if (!bodyRead) response.getHeaders().put(HttpHeader.CONNECTION, "close");
             response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), new Callback() {
                 @Override
                 public void succeeded() {

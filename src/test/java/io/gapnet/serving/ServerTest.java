@@ -170,6 +170,7 @@ class ServerTest {
         HttpResponse<String> tooMany = send(server, "POST", "/classify?top=4", img, null);
         assertEquals(400, tooMany.statusCode());
         assertTrue(tooMany.body().contains("from 1 to 3"), tooMany.body());
+        assertEquals("close", tooMany.headers().firstValue("Connection").orElse(""), "refused with its body unread");
         assertEquals(400, send(server, "POST", "/classify?top=two", img, null).statusCode());
         assertEquals(400, send(server, "POST", "/classify?top=0", img, null).statusCode());
 
