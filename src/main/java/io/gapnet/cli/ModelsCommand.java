@@ -30,9 +30,7 @@ final class ModelsCommand implements Callable<Integer> {
         if (add != null) {
             String url = add.get(0), sha = null;
             if (url.startsWith("zoo:")) {
-                String name = url.substring(4);
-                ModelZoo.Entry e = ModelZoo.find(name).orElseThrow(() -> new GapnetException("zoo model '" + name
-                        + "' is unknown; gapnet models lists the zoo"));
+                ModelZoo.Entry e = ModelZoo.require(url.substring(4));
                 url = e.url();
                 sha = e.sha256();
             }

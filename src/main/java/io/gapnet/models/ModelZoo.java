@@ -59,6 +59,12 @@ public final class ModelZoo {
         return ENTRIES.stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
+    /** The entry of {@code name}, or a {@link ModelException} that lists the zoo. */
+    public static Entry require(String name) {
+        return find(name).orElseThrow(() -> new io.gapnet.ModelException("zoo model '" + name + "' is unknown; the zoo has "
+                + String.join(", ", ENTRIES.stream().map(Entry::name).toList())));
+    }
+
     /** The entry's labels: ImageNet's 1000 classes unless the entry names its own. */
     public static Labels labels(Entry e) {
         return e.labels() != null ? e.labels() : Labels.imagenet();

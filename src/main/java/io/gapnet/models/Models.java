@@ -8,7 +8,6 @@ import io.gapnet.model.zoo.ResNets;
 import io.gapnet.onnx.OnnxImporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Collectors;
 
 /**
  * Turns a model argument into a graph: a built-in name ({@code resnet18} ... {@code resnet152}, random weights), an
@@ -48,8 +47,7 @@ public final class Models {
         }
         if (spec.startsWith("zoo:")) {
             String name = spec.substring(4);
-            ModelZoo.Entry e = ModelZoo.find(name).orElseThrow(() -> new ModelException("zoo model '" + name + "' is unknown;"
-                    + " the zoo has " + ModelZoo.entries().stream().map(ModelZoo.Entry::name).collect(Collectors.joining(", "))));
+            ModelZoo.Entry e = ModelZoo.require(name);
             Path file = cache.fetch(e.url(), sha256 != null ? sha256 : e.sha256(), progress);
             return new Resolved(OnnxImporter.load(file), "zoo:" + e.name() + " (" + e.description() + ")", e.preprocessing(),
                     ModelZoo.labels(e), false);
