@@ -59,7 +59,7 @@ public final class ModelZoo {
         return ENTRIES.stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
-    /** The entry of {@code name}, or a {@link ModelException} that lists the zoo. */
+    /** The entry of {@code name}, or a {@link io.gapnet.ModelException} that lists the zoo. */
     public static Entry require(String name) {
         return find(name).orElseThrow(() -> new io.gapnet.ModelException("zoo model '" + name + "' is unknown; the zoo has "
                 + String.join(", ", ENTRIES.stream().map(Entry::name).toList())));
