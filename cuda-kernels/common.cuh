@@ -10,7 +10,8 @@ struct Dims8 {
 
 enum ActKind {
     ACT_NONE = 0, ACT_RELU, ACT_LEAKY_RELU, ACT_CLIP, ACT_SIGMOID, ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_TANH,
-    ACT_ELU, ACT_SELU, ACT_SOFTPLUS, ACT_EXP, ACT_LOG, ACT_SQRT, ACT_NEG, ACT_ABS, ACT_RECIPROCAL
+    ACT_ELU, ACT_SELU, ACT_SOFTPLUS, ACT_EXP, ACT_LOG, ACT_SQRT, ACT_NEG, ACT_ABS, ACT_RECIPROCAL,
+    ACT_ERF, ACT_GELU, ACT_GELU_TANH, ACT_MISH, ACT_SOFTSIGN, ACT_THRESHOLDED_RELU, ACT_CELU, ACT_FLOOR, ACT_CEIL, ACT_ROUND
 };
 
 __device__ __forceinline__ float apply_act(float x, int kind, float alpha, float beta) {
@@ -32,6 +33,17 @@ __device__ __forceinline__ float apply_act(float x, int kind, float alpha, float
         case ACT_NEG: return -x;
         case ACT_ABS: return fabsf(x);
         case ACT_RECIPROCAL: return 1.0f / x;
+        case ACT_ERF: return erff(x);
+        case ACT_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+        case ACT_GELU_TANH:  // x/2 (1 + tanh u) = x / (1 + exp(-2u)), without the cancellation of 1 + tanh u for u < 0
+            return x / (1.0f + expf(-1.5957691216057307f * (x + 0.044715f * x * x * x)));
+        case ACT_MISH: return x * tanhf(log1pf(expf(x)));
+        case ACT_SOFTSIGN: return x / (1.0f + fabsf(x));
+        case ACT_THRESHOLDED_RELU: return x > alpha ? x : 0.0f;
+        case ACT_CELU: return x >= 0.0f ? x : alpha * (expf(x / alpha) - 1.0f);
+        case ACT_FLOOR: return floorf(x);
+        case ACT_CEIL: return ceilf(x);
+        case ACT_ROUND: return rintf(x);  // half to even, as ONNX's Round
         default: return x;
     }
 }

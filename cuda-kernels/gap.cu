@@ -1,10 +1,11 @@
-// gap.cu: global pooling and mean reduction, float32. Must match PoolRef.gap, PoolRef.gmp, PoolRef.reduceMean.
+// gap.cu: global pooling and the ONNX reductions, float32. Must match PoolRef.gap, PoolRef.gmp, PoolRef.reduce.
 //
 // gap_nchw_f32 / gmp_nchw_f32: one warp per (n, c) plane, 8 warps per 256-thread block; each lane reduces a
 // strided part of the plane (coalesced reads), then a warp-shuffle reduction. spatial > 0 (checked on the host).
 // Launch: grid (ceil(planes / 8)), block (256).
 //
-// reduce_mean_f32: one thread per output element summing the reduced positions; shapes padded to 8 dims,
+// reduce_f32: one thread per output element reducing its positions with `op`, the ordinal of ReduceOp
+// (ReduceOp.reduce is the specification; log-sum-exp subtracts the max first); shapes padded to 8 dims,
 // reduce.v[d] = 1 for reduced dims. Launch: 1-D, any grid.
 #include "common.cuh"
 
@@ -40,8 +41,24 @@ gmp_nchw_f32(const float* __restrict__ x, float* __restrict__ y, long long plane
     if (lane == 0) y[plane] = m;
 }
 
-extern "C" __global__ void reduce_mean_f32(const float* __restrict__ x, float* __restrict__ y, Dims8 shape, Dims8 reduce,
-                                           int outputs) {
+enum ReduceKind {
+    RED_SUM = 0, RED_MEAN, RED_MAX, RED_MIN, RED_PROD, RED_L1, RED_L2, RED_SUM_SQUARE, RED_LOG_SUM, RED_LOG_SUM_EXP
+};
+
+// The offset of the r-th reduced position of an output whose first element is at base.
+__device__ __forceinline__ long long reduced_offset(long long base, int r, const Dims8& shape, const Dims8& reduce,
+                                                    const int* inStride) {
+    long long off = base;
+    for (int d = 7; d >= 0; d--) {
+        if (!reduce.v[d]) continue;
+        off += (long long)(r % shape.v[d]) * inStride[d];
+        r /= shape.v[d];
+    }
+    return off;
+}
+
+extern "C" __global__ void reduce_f32(const float* __restrict__ x, float* __restrict__ y, Dims8 shape, Dims8 reduce,
+                                      int outputs, int op) {
     GRID_LOOP(o, outputs) {
         int kept[8], idx[8], inStride[8];
         int count = 1, acc = 1;
@@ -58,17 +75,40 @@ extern "C" __global__ void reduce_mean_f32(const float* __restrict__ x, float* _
         }
         long long base = 0;
         for (int d = 0; d < 8; d++) base += (long long)idx[d] * inStride[d];
-        float sum = 0.0f;
-        for (int r = 0; r < count; r++) {
-            int rem = r;
-            long long off = base;
-            for (int d = 7; d >= 0; d--) {
-                if (!reduce.v[d]) continue;
-                off += (long long)(rem % shape.v[d]) * inStride[d];
-                rem /= shape.v[d];
+        // the max first: the max itself, the shift of log-sum-exp, and the scale of L2 (squares of large values
+        // overflow float), which sums (v / max|v|)^2
+        float m = op == RED_L2 ? 0.0f : -INFINITY;
+        if (op == RED_MAX || op == RED_LOG_SUM_EXP || op == RED_L2) {
+            for (int r = 0; r < count; r++) {
+                float v = x[reduced_offset(base, r, shape, reduce, inStride)];
+                if (op == RED_L2) v = fabsf(v);
+                if (v > m || isnan(v)) m = v;
             }
-            sum += x[off];
+            if (op == RED_MAX || isnan(m) || isinf(m) || (op == RED_L2 && m == 0.0f)) {
+                y[o] = m;
+                continue;
+            }
         }
-        y[o] = sum / count;
+        float a = op == RED_MIN ? INFINITY : (op == RED_PROD ? 1.0f : 0.0f);
+        for (int r = 0; r < count; r++) {
+            float v = x[reduced_offset(base, r, shape, reduce, inStride)];
+            switch (op) {
+                case RED_MIN: if (v < a || isnan(v)) a = v; break;
+                case RED_PROD: a *= v; break;
+                case RED_L1: a += fabsf(v); break;
+                case RED_L2: v /= m; a = fmaf(v, v, a); break;
+                    case RED_SUM_SQUARE: a = fmaf(v, v, a); break;
+                case RED_LOG_SUM_EXP: a += expf(v - m); break;
+                default: a += v; break;  // sum, mean, log-sum
+            }
+        }
+        switch (op) {
+            case RED_MEAN: a /= count; break;
+            case RED_L2: a = m * sqrtf(a); break;
+            case RED_LOG_SUM: a = logf(a); break;
+            case RED_LOG_SUM_EXP: a = m + logf(a); break;
+            default: break;
+        }
+        y[o] = a;
     }
 }

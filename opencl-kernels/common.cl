@@ -19,6 +19,16 @@
 #define ACT_NEG 14
 #define ACT_ABS 15
 #define ACT_RECIPROCAL 16
+#define ACT_ERF 17
+#define ACT_GELU 18
+#define ACT_GELU_TANH 19
+#define ACT_MISH 20
+#define ACT_SOFTSIGN 21
+#define ACT_THRESHOLDED_RELU 22
+#define ACT_CELU 23
+#define ACT_FLOOR 24
+#define ACT_CEIL 25
+#define ACT_ROUND 26
 
 inline float apply_act(float x, int kind, float alpha, float beta) {
     switch (kind) {
@@ -39,6 +49,17 @@ inline float apply_act(float x, int kind, float alpha, float beta) {
         case ACT_NEG: return -x;
         case ACT_ABS: return fabs(x);
         case ACT_RECIPROCAL: return 1.0f / x;
+        case ACT_ERF: return erf(x);
+        case ACT_GELU: return 0.5f * x * (1.0f + erf(x * 0.70710678118654752f));
+        case ACT_GELU_TANH: /* x/2 (1 + tanh u) = x / (1 + exp(-2u)), without the cancellation of 1 + tanh u for u < 0 */
+            return x / (1.0f + exp(-1.5957691216057307f * (x + 0.044715f * x * x * x)));
+        case ACT_MISH: return x * tanh(log1p(exp(x)));
+        case ACT_SOFTSIGN: return x / (1.0f + fabs(x));
+        case ACT_THRESHOLDED_RELU: return x > alpha ? x : 0.0f;
+        case ACT_CELU: return x >= 0.0f ? x : alpha * (exp(x / alpha) - 1.0f);
+        case ACT_FLOOR: return floor(x);
+        case ACT_CEIL: return ceil(x);
+        case ACT_ROUND: return rint(x); /* half to even, as ONNX's Round */
         default: return x;
     }
 }

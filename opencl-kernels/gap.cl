@@ -1,11 +1,24 @@
-// gap.cl: global pooling and mean reduction, float32. Must match PoolRef.gap, PoolRef.gmp, PoolRef.reduceMean.
+// gap.cl: global pooling and the ONNX reductions, float32. Must match PoolRef.gap, PoolRef.gmp, PoolRef.reduce.
 //
 // gap_nchw_f32 / gmp_nchw_f32: one work-group of 64 work-items per (n, c) plane: each work-item reduces a
 // strided part of the plane, then a tree reduction in local memory. spatial > 0 (checked on the host).
 // Launch: global (64 * N*C), local (64).
 //
-// reduce_mean_f32: one work-item per output element, summing the reduced positions. Shapes are padded to 8
-// dims; `reduce` flags the reduced dims. Launch: global (outputs).
+// reduce_f32: one work-item per output element, reducing its positions with `op`, the ordinal of ReduceOp
+// (ReduceOp.reduce is the specification; log-sum-exp subtracts the max first). Shapes are padded to 8 dims;
+// `reduce` flags the reduced dims. Launch: global (outputs).
+
+// ReduceOp ordinals
+#define RED_SUM 0
+#define RED_MEAN 1
+#define RED_MAX 2
+#define RED_MIN 3
+#define RED_PROD 4
+#define RED_L1 5
+#define RED_L2 6
+#define RED_SUM_SQUARE 7
+#define RED_LOG_SUM 8
+#define RED_LOG_SUM_EXP 9
 
 #define GAP_WG 64
 
@@ -47,7 +60,18 @@ void gmp_nchw_f32(__global const float* x, __global float* y, int spatial) {
     if (lid == 0) y[plane] = part[0];
 }
 
-__kernel void reduce_mean_f32(__global const float* x, __global float* y, int8 shape8, int8 reduce8, int outputs) {
+// The offset of the r-th reduced position of an output whose first element is at base.
+inline long reduced_offset(long base, int r, const int* shape, const int* reduce, const int* inStride) {
+    long off = base;
+    for (int d = 7; d >= 0; d--) {
+        if (!reduce[d]) continue;
+        off += (long)(r % shape[d]) * inStride[d];
+        r /= shape[d];
+    }
+    return off;
+}
+
+__kernel void reduce_f32(__global const float* x, __global float* y, int8 shape8, int8 reduce8, int outputs, int op) {
     int o = get_global_id(0);
     if (o >= outputs) return;
     int shape[8], reduce[8], kept[8], idx[8], inStride[8];
@@ -63,16 +87,39 @@ __kernel void reduce_mean_f32(__global const float* x, __global float* y, int8 s
     unflatten8(o, kept, idx);
     long base = 0;
     for (int d = 0; d < 8; d++) base += (long)idx[d] * inStride[d];
-    float sum = 0.0f;
-    for (int r = 0; r < count; r++) {
-        int rem = r;
-        long off = base;
-        for (int d = 7; d >= 0; d--) {
-            if (!reduce[d]) continue;
-            off += (long)(rem % shape[d]) * inStride[d];
-            rem /= shape[d];
+    // the max first: the max itself, the shift of log-sum-exp, and the scale of L2 (squares of large values
+    // overflow float), which sums (v / max|v|)^2
+    float m = op == RED_L2 ? 0.0f : -INFINITY;
+    if (op == RED_MAX || op == RED_LOG_SUM_EXP || op == RED_L2) {
+        for (int r = 0; r < count; r++) {
+            float v = x[reduced_offset(base, r, shape, reduce, inStride)];
+            if (op == RED_L2) v = fabs(v);
+            if (v > m || isnan(v)) m = v;
         }
-        sum += x[off];
+        if (op == RED_MAX || isnan(m) || isinf(m) || (op == RED_L2 && m == 0.0f)) {
+            y[o] = m;
+            return;
+        }
     }
-    y[o] = sum / count;
+    float a = op == RED_MIN ? INFINITY : (op == RED_PROD ? 1.0f : 0.0f);
+    for (int r = 0; r < count; r++) {
+        float v = x[reduced_offset(base, r, shape, reduce, inStride)];
+        switch (op) {
+            case RED_MIN: if (v < a || isnan(v)) a = v; break;
+            case RED_PROD: a *= v; break;
+            case RED_L1: a += fabs(v); break;
+            case RED_L2: v /= m; a = fma(v, v, a); break;
+            case RED_SUM_SQUARE: a = fma(v, v, a); break;
+            case RED_LOG_SUM_EXP: a += exp(v - m); break;
+            default: a += v; break; /* sum, mean, log-sum */
+        }
+    }
+    switch (op) {
+        case RED_MEAN: a /= count; break;
+        case RED_L2: a = m * sqrt(a); break;
+        case RED_LOG_SUM: a = log(a); break;
+        case RED_LOG_SUM_EXP: a = m + log(a); break;
+        default: break;
+    }
+    y[o] = a;
 }

@@ -7,11 +7,16 @@ package io.gapnet.backend;
  * @param kind which function
  * @param alpha first parameter: Clip's min, LeakyRelu's slope, HardSigmoid's, Elu's and Selu's alpha
  * @param beta second parameter: Clip's max, HardSigmoid's beta, Selu's gamma
+ *
+ * <p>GELU is {@code x/2 * (1 + erf(x / sqrt 2))}, GELU_TANH the tanh approximation
+ * {@code x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))}; ThresholdedRelu's alpha and Celu's alpha are
+ * {@code alpha}; ROUND rounds half to even, as ONNX's Round does.
  */
 public record Activation(Kind kind, float alpha, float beta) {
     /** The element-wise function; NONE is the identity. */
     public enum Kind { NONE, RELU, LEAKY_RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, ELU, SELU, SOFTPLUS,
-        EXP, LOG, SQRT, NEG, ABS, RECIPROCAL }
+        EXP, LOG, SQRT, NEG, ABS, RECIPROCAL, ERF, GELU, GELU_TANH, MISH, SOFTSIGN, THRESHOLDED_RELU, CELU, FLOOR,
+        CEIL, ROUND }
 
     public static final Activation NONE = new Activation(Kind.NONE, 0, 0);
     public static final Activation RELU = new Activation(Kind.RELU, 0, 0);
@@ -51,8 +56,41 @@ public record Activation(Kind kind, float alpha, float beta) {
             case NEG: return -x;
             case ABS: return Math.abs(x);
             case RECIPROCAL: return 1f / x;
+            case ERF: return (float) erf(x);
+            case GELU: return (float) (0.5 * x * (1 + erf(x / Math.sqrt(2))));
+            case GELU_TANH: return (float) (0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))));
+            case MISH: return (float) (x * Math.tanh(Math.log1p(Math.exp(x))));
+            case SOFTSIGN: return x / (1 + Math.abs(x));
+            case THRESHOLDED_RELU: return x > alpha ? x : 0f; // as ONNX: NaN is not above alpha
+            case CELU: return x >= 0 ? x : (float) (alpha * (Math.exp((double) x / alpha) - 1)); // max(0,x) + min(0, ...)
+            case FLOOR: return (float) Math.floor(x);
+            case CEIL: return (float) Math.ceil(x);
+            case ROUND: return (float) Math.rint(x);
             default: throw new AssertionError(kind);
         }
+    }
+
+    /**
+     * The error function in double precision: its Maclaurin series below 2.5 in magnitude, where the terms
+     * cancel by at most two digits, and 1 - erfc beyond, with erfc from its continued fraction
+     * {@code exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))}.
+     */
+    public static double erf(double x) {
+        if (Double.isNaN(x)) return x;
+        double a = Math.abs(x);
+        if (a < 2.5) {
+            double term = x, sum = x, x2 = x * x; // term is (-1)^n x^(2n+1) / n!
+            for (int n = 1; n < 200 && Math.abs(term) > 1e-18 * Math.abs(sum); n++) {
+                term *= -x2 / n;
+                sum += term / (2 * n + 1);
+            }
+            return 2 / Math.sqrt(Math.PI) * sum;
+        }
+        if (a > 27) return Math.signum(x); // erfc(27) < 1e-300
+        double t = a;
+        for (int k = 80; k >= 1; k--) t = a + (k / 2.0) / t;
+        double erfc = Math.exp(-a * a) / Math.sqrt(Math.PI) / t;
+        return Math.signum(x) * (1 - erfc);
     }
 
     @Override
@@ -63,6 +101,8 @@ public record Activation(Kind kind, float alpha, float beta) {
             case HARD_SIGMOID: return "HardSigmoid(" + alpha + "," + beta + ")";
             case ELU: return "Elu(" + alpha + ")";
             case SELU: return "Selu(" + alpha + "," + beta + ")";
+            case THRESHOLDED_RELU: return "ThresholdedRelu(" + alpha + ")";
+            case CELU: return "Celu(" + alpha + ")";
             default: return kind.name();
         }
     }

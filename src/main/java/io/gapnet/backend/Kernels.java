@@ -35,8 +35,11 @@ public interface Kernels {
     /** Global max pooling: [n, c, spatial] to [n, c]. spatial must be positive. */
     void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y);
 
-    /** Mean over the axes flagged in {@code reduce}; y has the kept dims in order (keepdims does not change the data). */
-    void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y);
+    /**
+     * The reduction {@code op} over the axes flagged in {@code reduce}; y has the kept dims in order (keepdims does
+     * not change the data). {@link ReduceOp#reduce} is the specification.
+     */
+    void reduce(ReduceOp op, int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y);
 
     /** General matrix multiply; c may be null. */
     void gemm(GemmDesc d, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, DeviceBuffer y);

@@ -6,6 +6,7 @@ import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.GemmDesc;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.ReduceOp;
 import io.gapnet.tensor.Shapes;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class KernelCases {
         all.addAll(batchNormAndLrn());
         all.addAll(pools());
         all.addAll(gapAndGmp());
-        all.addAll(reduceMean());
+        all.addAll(reductions());
         all.addAll(gemm());
         all.addAll(matmul());
         all.addAll(softmax());
@@ -177,13 +178,25 @@ public final class KernelCases {
         return c;
     }
 
-    static List<KernelCase> reduceMean() {
+    static List<KernelCase> reductions() {
         int[] shape = {2, 3, 4, 5};
-        boolean[] r1 = {false, true, false, true};
-        boolean[] r2 = {true, false, false, false};
-        return List.of(
-                KernelCase.of("reduceMean [2,3,4,5] axes 1,3", 8, (k, x, y) -> k.reduceMean(shape, r1, x[0], y), 120),
-                KernelCase.of("reduceMean [2,3,4,5] axis 0", 60, (k, x, y) -> k.reduceMean(shape, r2, x[0], y), 120));
+        boolean[][] axes = {{false, true, false, true}, {true, false, false, false}, {true, true, true, true}};
+        List<KernelCase> c = new ArrayList<>();
+        for (ReduceOp op : ReduceOp.values()) {
+            for (boolean[] r : axes) {
+                int outputs = 1;
+                StringBuilder name = new StringBuilder(op.onnxName() + " [2,3,4,5] axes");
+                for (int i = 0; i < 4; i++) {
+                    if (r[i]) name.append(' ').append(i);
+                    else outputs *= shape[i];
+                }
+                KernelCase k = KernelCase.of(name.toString(), outputs, (kr, x, y) -> kr.reduce(op, shape, r, x[0], y), 120);
+                c.add(op == ReduceOp.LOG_SUM ? k.withPositiveInputs() : k);
+            }
+            c.add(KernelCase.of(op.onnxName() + " [2,3,4,5] axes 1 3", 8,
+                    (kr, x, y) -> kr.reduce(op, shape, axes[0], x[0], y), 120).withSpecialValues());
+        }
+        return c;
     }
 
     private static KernelCase gemm(GemmDesc d, boolean withC) {

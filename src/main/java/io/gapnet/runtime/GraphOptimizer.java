@@ -19,7 +19,8 @@ import java.util.Set;
 /**
  * Shape-independent rewrites, run once per Session: Constant nodes become initializers; BatchNormalization
  * after a Conv is folded into the Conv's weights and bias; a Conv followed by a residual Add and/or an
- * activation becomes one FusedConv; initializers nothing reads any more are dropped.
+ * activation becomes one FusedConv; GELU exported as {@code x * 0.5 * (1 + erf(x / sqrt 2))} becomes one Gelu
+ * (gapnet's own before opset 20); initializers nothing reads any more are dropped.
  */
 public final class GraphOptimizer {
     private GraphOptimizer() {}
@@ -27,6 +28,7 @@ public final class GraphOptimizer {
     public static Graph optimize(Graph g) {
         g = constantsToInitializers(g);
         g = foldBatchNorm(g);
+        g = fuseGelu(g);
         g = fuseConvEpilogues(g);
         return pruneInitializers(g);
     }
@@ -109,6 +111,84 @@ public final class GraphOptimizer {
         return g.withNodes(nodes, inits);
     }
 
+    /** The single float value of an initializer, or NaN when {@code name} is not a one-element float constant. */
+    private static double scalar(Map<String, Tensor> inits, String name) {
+        Tensor t = inits.get(name);
+        return t == null || !t.dtype().isFloat() || t.numel() != 1 ? Double.NaN : t.toFloats()[0];
+    }
+
+    private static boolean near(double v, double target) {
+        return Math.abs(v - target) <= 1e-5 * Math.abs(target);
+    }
+
+    /** The operand of binary node {@code n} other than {@code value}, or null when neither input is {@code value}. */
+    private static String other(Node n, String value) {
+        if (n.inputs().size() != 2) return null;
+        if (n.input(0).equals(value)) return n.input(1);
+        return n.input(1).equals(value) ? n.input(0) : null;
+    }
+
+    /** The non-constant operand of Mul {@code n} whose other operand is the constant {@code c}, or null. */
+    private static String mulBy(Node n, Map<String, Tensor> inits, double c) {
+        if (!isDefault(n, "Mul") || n.inputs().size() != 2) return null;
+        if (near(scalar(inits, n.input(1)), c)) return n.input(0);
+        return near(scalar(inits, n.input(0)), c) ? n.input(1) : null;
+    }
+
+    /**
+     * Recognises the exact GELU as exporters write it before opset 20: {@code Div(x, sqrt 2)} or {@code Mul(x, 1/sqrt 2)},
+     * Erf, {@code Add 1}, then the product with x and 0.5 in any of its three orders.
+     */
+    static Graph fuseGelu(Graph g) {
+        Map<String, Node> producers = g.producers();
+        Map<String, List<Node>> consumers = g.consumers();
+        Set<String> outs = graphOutputs(g);
+        Map<String, Tensor> inits = g.initializers();
+        Map<Node, Node> replaced = new LinkedHashMap<>();
+        Set<Node> removed = new HashSet<>();
+        for (Node erf : g.nodes()) {
+            if (!isDefault(erf, "Erf")) continue;
+            Node scale = producers.get(erf.input(0));
+            if (scale == null || removed.contains(scale) || !soleUse(g, consumers, outs, scale.output(0))) continue;
+            String x = isDefault(scale, "Div") && near(scalar(inits, scale.input(1)), Math.sqrt(2)) ? scale.input(0)
+                    : mulBy(scale, inits, Math.sqrt(0.5));
+            if (x == null || !soleUse(g, consumers, outs, erf.output(0))) continue;
+            Node add = consumers.get(erf.output(0)).get(0);
+            String one = isDefault(add, "Add") ? other(add, erf.output(0)) : null;
+            if (one == null || !near(scalar(inits, one), 1) || !soleUse(g, consumers, outs, add.output(0))) continue;
+            Node m1 = consumers.get(add.output(0)).get(0);
+            String o = isDefault(m1, "Mul") ? other(m1, add.output(0)) : null;
+            if (o == null) continue;
+            List<Node> chain = new ArrayList<>(List.of(scale, erf, add, m1));
+            Node last = m1;
+            Node half = producers.get(o);
+            if (o.equals(x) || near(scalar(inits, o), 0.5)) { // (1 + erf) * x then * 0.5, or * 0.5 then * x
+                if (!soleUse(g, consumers, outs, m1.output(0))) continue;
+                Node m2 = consumers.get(m1.output(0)).get(0);
+                String rest = o.equals(x) ? mulBy(m2, inits, 0.5) : isDefault(m2, "Mul") ? other(m2, m1.output(0)) : null;
+                if (rest == null || !rest.equals(o.equals(x) ? m1.output(0) : x)) continue;
+                chain.add(m2);
+                last = m2;
+            } else if (half != null && x.equals(mulBy(half, inits, 0.5)) && soleUse(g, consumers, outs, o)) { // (x * 0.5) * (1 + erf)
+                chain.add(0, half);
+            } else {
+                continue;
+            }
+            if (chain.stream().anyMatch(removed::contains)) continue;
+            chain.remove(last);
+            removed.addAll(chain);
+            String domain = g.opset() >= 20 ? "" : OpSet.GAPNET_DOMAIN;
+            replaced.put(last, last.rewrite("Gelu", domain, List.of(x), List.of(last.output(0)), Attributes.none(), chain));
+        }
+        if (replaced.isEmpty()) return g;
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (removed.contains(n)) continue;
+            nodes.add(replaced.getOrDefault(n, n));
+        }
+        return g.withNodes(nodes, inits);
+    }
+
     static Graph fuseConvEpilogues(Graph g) {
         Map<String, List<Node>> consumers = g.consumers();
         Set<String> outs = graphOutputs(g);
@@ -133,7 +213,7 @@ public final class GraphOptimizer {
             }
             if (soleUse(g, consumers, outs, out)) {
                 Node next = consumers.get(out).get(0);
-                Activation a = next.domain().isEmpty() && Activations.isActivation(next.opType())
+                Activation a = Activations.isActivation(next)
                         ? Activations.of(next, inits::get, g.opset()) : null;
                 if (a != null && !removed.contains(next)) {
                     act = a;

@@ -72,30 +72,33 @@ class KernelSourcesTest {
         }
     }
 
+    /** The CUDA enum {@code enumName} in {@code cudaFile} and the OpenCL #defines in {@code clFile} number {@code values} as Java does. */
+    private static void assertNumbering(String cudaFile, String enumName, String clFile, String prefix, Enum<?>[] values)
+            throws IOException {
+        Matcher enumBody = Pattern.compile("enum " + enumName + " \\{([^}]*)\\}").matcher(read(cudaFile));
+        assertTrue(enumBody.find(), cudaFile + " has no enum " + enumName);
+        String[] names = enumBody.group(1).replaceAll("\\s+", "").replace("=0", "").split(",");
+        String cl = read(clFile);
+        for (Enum<?> v : values) {
+            assertEquals(prefix + v.name(), names[v.ordinal()], "CUDA " + enumName + " order");
+            assertTrue(cl.contains("#define " + prefix + v.name() + " " + v.ordinal() + "\n"), "OpenCL " + prefix + v.name()
+                    + " != " + v.ordinal());
+        }
+        assertEquals(values.length, names.length, enumName + " length");
+    }
+
     @Test
     void activationNumberingMatches() throws IOException {
-        String cuda = read("cuda-kernels/common.cuh");
-        Matcher enumBody = Pattern.compile("enum ActKind \\{([^}]*)\\}").matcher(cuda);
-        assertTrue(enumBody.find());
-        String[] names = enumBody.group(1).replaceAll("\\s+", "").replace("=0", "").split(",");
-        String cl = read("opencl-kernels/common.cl");
-        for (Activation.Kind k : Activation.Kind.values()) {
-            assertEquals("ACT_" + k.name(), names[k.ordinal()], "CUDA ActKind order");
-            assertTrue(cl.contains("#define ACT_" + k.name() + " " + k.ordinal() + "\n"), "OpenCL ACT_" + k.name() + " != " + k.ordinal());
-        }
-        assertEquals(Activation.Kind.values().length, names.length);
+        assertNumbering("cuda-kernels/common.cuh", "ActKind", "opencl-kernels/common.cl", "ACT_", Activation.Kind.values());
     }
 
     @Test
     void binaryOpNumberingMatches() throws IOException {
-        String cuda = read("cuda-kernels/elementwise.cu");
-        Matcher enumBody = Pattern.compile("enum BinOp \\{([^}]*)\\}").matcher(cuda);
-        assertTrue(enumBody.find());
-        String[] names = enumBody.group(1).replaceAll("\\s+", "").replace("=0", "").split(",");
-        String cl = read("opencl-kernels/elementwise.cl");
-        for (BinaryOp op : BinaryOp.values()) {
-            assertEquals("OP_" + op.name(), names[op.ordinal()], "CUDA BinOp order");
-            assertTrue(cl.contains("#define OP_" + op.name() + " " + op.ordinal() + "\n"), "OpenCL OP_" + op.name());
-        }
+        assertNumbering("cuda-kernels/elementwise.cu", "BinOp", "opencl-kernels/elementwise.cl", "OP_", BinaryOp.values());
+    }
+
+    @Test
+    void reduceOpNumberingMatches() throws IOException {
+        assertNumbering("cuda-kernels/gap.cu", "ReduceKind", "opencl-kernels/gap.cl", "RED_", io.gapnet.backend.ReduceOp.values());
     }
 }

@@ -29,6 +29,31 @@ class ElementwiseReferenceTest {
     }
 
     @Test
+    void geluErfMishAndTheOtherExportedActivations() {
+        Tensor x = t(f(-1, 0, 1, 2), 4);
+        // x/2 (1 + erf(x / sqrt 2)) and its tanh form, computed with Python's math.erf and math.tanh
+        assertTensor(new int[] {4}, f(-0.15865525f, 0, 0.84134475f, 1.9544997f), run("Gelu", 20, Map.of(), x));
+        assertTensor(new int[] {4}, f(-0.15880801f, 0, 0.84119199f, 1.9545977f),
+                run("Gelu", 20, Map.of("approximate", "tanh"), x));
+        assertTensor(new int[] {3}, f(0.52049988f, -0.84270079f, 0.99997791f), run("Erf", Map.of(), t(f(0.5f, -1, 3), 3)));
+        assertTensor(new int[] {3}, f(-0.25250148f, 0, 0.86509839f), run("Mish", 18, Map.of(), t(f(-2, 0, 1), 3)));
+        assertTensor(new int[] {3}, f(0.75f, -0.5f, 0), run("Softsign", Map.of(), t(f(3, -1, 0), 3)));
+        assertTensor(new int[] {3}, f(0, 0, 2), run("ThresholdedRelu", Map.of(), t(f(0.5f, 1, 2), 3))); // alpha 1
+        assertTensor(new int[] {2}, f(-0.78693868f, 3), run("Celu", Map.of("alpha", 2f), t(f(-1, 3), 2))); // 2 (e^-0.5 - 1)
+        Tensor halves = t(f(-1.5f, 2.5f, -2.5f, 1.5f, 0.4f), 5);
+        assertTensor(new int[] {5}, f(-2, 2, -3, 1, 0), run("Floor", Map.of(), halves));
+        assertTensor(new int[] {5}, f(-1, 3, -2, 2, 1), run("Ceil", Map.of(), halves));
+        assertTensor(new int[] {5}, f(-2, 2, -2, 2, 0), run("Round", Map.of(), halves)); // half to even
+    }
+
+    @Test
+    void geluWithAnUnknownApproximationIsNamed() {
+        Exception e = assertThrows(io.gapnet.GapnetException.class,
+                () -> run("Gelu", 20, Map.of("approximate", "fast"), t(f(1), 1)));
+        assertTrue(e.getMessage().contains("approximate"), e.getMessage());
+    }
+
+    @Test
     void nanAndInfinitiesPropagateAsOnnxDefines() {
         // ONNX defines these with numpy's max, min and arithmetic: NaN in, NaN out (PyTorch agrees)
         float nan = Float.NaN, inf = Float.POSITIVE_INFINITY;

@@ -91,4 +91,50 @@ class GraphOptimizerTest {
         List<Node> at9 = GraphOptimizer.unfuse(fused, new java.util.LinkedHashMap<>(), 9);
         assertEquals(6f, at9.get(2).attrs().getFloat("max", 0));
     }
+
+    /** GELU as PyTorch exports it before opset 20, with the product with x and 0.5 in the given order (0, 1 or 2). */
+    static Graph decomposedGelu(int order, float one, int opset) {
+        Map<String, Tensor> c = Map.of("sqrt2", Tensor.scalar((float) Math.sqrt(2)), "one", Tensor.scalar(one),
+                "half", Tensor.scalar(0.5f));
+        List<Node> nodes = new java.util.ArrayList<>(List.of(
+                new Node("div", "Div", List.of("x", "sqrt2"), List.of("d"), Attributes.none()),
+                new Node("erf", "Erf", List.of("d"), List.of("e"), Attributes.none()),
+                new Node("add", "Add", List.of("e", "one"), List.of("a"), Attributes.none())));
+        if (order == 0) { // (x * (1 + erf)) * 0.5
+            nodes.add(new Node("m1", "Mul", List.of("x", "a"), List.of("m"), Attributes.none()));
+            nodes.add(new Node("m2", "Mul", List.of("m", "half"), List.of("y"), Attributes.none()));
+        } else if (order == 1) { // ((1 + erf) * 0.5) * x
+            nodes.add(new Node("m1", "Mul", List.of("a", "half"), List.of("m"), Attributes.none()));
+            nodes.add(new Node("m2", "Mul", List.of("x", "m"), List.of("y"), Attributes.none()));
+        } else { // (x * 0.5) * (1 + erf)
+            nodes.add(0, new Node("h", "Mul", List.of("x", "half"), List.of("hx"), Attributes.none()));
+            nodes.add(new Node("m1", "Mul", List.of("hx", "a"), List.of("y"), Attributes.none()));
+        }
+        return new Graph("gelu", nodes, c, List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), opset);
+    }
+
+    @Test
+    void theExportedErfGeluBecomesOneGeluInEveryOrder() {
+        for (int order = 0; order < 3; order++) {
+            for (int opset : new int[] {17, 20}) {
+                Graph g = GraphOptimizer.optimize(decomposedGelu(order, 1, opset));
+                assertEquals(1, g.nodes().size(), g.nodes().toString());
+                Node gelu = g.nodes().get(0);
+                assertEquals("Gelu", gelu.opType());
+                assertEquals(opset >= 20 ? "" : io.gapnet.runtime.ops.OpSet.GAPNET_DOMAIN, gelu.domain());
+                assertEquals(5, gelu.origins().size(), "the fused node stands for the five it replaced");
+                try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(decomposedGelu(order, 1, opset), cpu)) {
+                    Tensor y = s.run(Tensor.of(new float[] {-1, 0, 1, 2}, 4)); // Python: x/2 (1 + math.erf(x / sqrt 2))
+                    Approx.assertTensor(new int[] {4}, new float[] {-0.15865525f, 0, 0.84134475f, 1.9544997f}, y);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aChainThatIsNotGeluIsLeftAlone() {
+        Graph g = GraphOptimizer.optimize(decomposedGelu(0, 2, 17)); // 2 + erf: not GELU
+        assertEquals(5, g.nodes().size(), g.nodes().toString());
+    }
 }

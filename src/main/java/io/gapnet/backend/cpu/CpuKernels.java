@@ -8,6 +8,7 @@ import io.gapnet.backend.GemmDesc;
 import io.gapnet.backend.Kernels;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.ReduceOp;
 import io.gapnet.tensor.Shapes;
 
 /**
@@ -83,10 +84,10 @@ class CpuKernels implements Kernels {
     }
 
     @Override
-    public void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
+    public void reduce(ReduceOp op, int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
         long out = 1;
         for (int i = 0; i < shape.length; i++) if (!reduce[i]) out *= shape[i];
-        PoolRef.reduceMean(shape, reduce, f(x, Shapes.numel(shape), "reduceMean input"), f(y, out, "reduceMean output"));
+        PoolRef.reduce(op, shape, reduce, f(x, Shapes.numel(shape), op.onnxName() + " input"), f(y, out, op.onnxName() + " output"));
     }
 
     @Override

@@ -2,8 +2,10 @@ package io.gapnet.backend.cpu;
 
 import io.gapnet.ShapeException;
 import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.ReduceOp;
+import io.gapnet.tensor.Shapes;
 
-/** Reference pooling: windowed max and average, global average and max, and mean over any axes. */
+/** Reference pooling: windowed max and average, global average and max, and the ONNX reductions over any axes. */
 final class PoolRef {
     private PoolRef() {}
 
@@ -73,30 +75,34 @@ final class PoolRef {
         }
     }
 
-    static void reduceMean(int[] shape, boolean[] reduce, float[] x, float[] y) {
+    /** Gathers each output's elements (in input order) and reduces them with {@link ReduceOp#reduce}. */
+    static void reduce(ReduceOp op, int[] shape, boolean[] reduce, float[] x, float[] y) {
         int rank = shape.length;
-        // strides into y for each input axis: 0 for reduced axes
-        int[] yStride = new int[rank];
-        int acc = 1;
+        int[] yStride = new int[rank]; // strides into y for each input axis: 0 for reduced axes
+        int outputs = 1;
         long count = 1;
         for (int i = rank - 1; i >= 0; i--) {
             if (reduce[i]) {
                 count *= shape[i];
             } else {
-                yStride[i] = acc;
-                acc *= shape[i];
+                yStride[i] = outputs;
+                outputs *= shape[i];
             }
         }
-        if (count == 0) throw new ShapeException("ReduceMean over an empty extent (shape " + java.util.Arrays.toString(shape) + ")");
-        double[] sums = new double[acc]; // the kept dims' element count: y may be a larger buffer
+        if (count == 0 && op == ReduceOp.MEAN) {
+            throw new ShapeException("ReduceMean over an empty extent (shape " + java.util.Arrays.toString(shape) + ")");
+        }
+        float[][] groups = new float[outputs][(int) count];
+        int[] filled = new int[outputs];
         int[] idx = new int[rank];
-        for (float v : x) {
+        int n = Shapes.numel(shape);
+        for (int e = 0; e < n; e++) {
             int o = 0;
             for (int i = 0; i < rank; i++) o += idx[i] * yStride[i];
-            sums[o] += v;
+            groups[o][filled[o]++] = x[e];
             io.gapnet.tensor.IndexMaps.increment(idx, shape);
         }
-        for (int i = 0; i < sums.length; i++) y[i] = (float) (sums[i] / count);
+        for (int o = 0; o < outputs; o++) y[o] = op.reduce(groups[o], (int) count);
     }
 
     private static void requireSpatial(int spatial, String op) {

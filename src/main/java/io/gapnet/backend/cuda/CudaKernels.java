@@ -10,6 +10,7 @@ import io.gapnet.backend.KernelGeometry;
 import io.gapnet.backend.Kernels;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.ReduceOp;
 import io.gapnet.tensor.Shapes;
 import java.util.ArrayList;
 import java.util.List;
@@ -213,15 +214,16 @@ final class CudaKernels implements Kernels {
     }
 
     @Override
-    public void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
+    public void reduce(ReduceOp op, int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
         int[] flags = new int[shape.length];
         int outputs = 1;
         for (int i = 0; i < shape.length; i++) {
             flags[i] = reduce[i] ? 1 : 0;
             if (!reduce[i]) outputs *= shape[i];
         }
-        new Launch("gap", "reduce_mean_f32").p(ptr(x, Shapes.numel(shape), "reduceMean input")).p(ptr(y, outputs, "reduceMean output"))
-                .dims(shape, 1).dims(flags, 0).i(outputs).run1d(outputs);
+        String name = op.onnxName();
+        new Launch("gap", "reduce_f32").p(ptr(x, Shapes.numel(shape), name + " input")).p(ptr(y, outputs, name + " output"))
+                .dims(shape, 1).dims(flags, 0).i(outputs).i(op.ordinal()).run1d(outputs);
     }
 
     @Override

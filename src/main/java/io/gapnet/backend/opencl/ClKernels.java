@@ -17,6 +17,7 @@ import io.gapnet.backend.KernelGeometry;
 import io.gapnet.backend.Kernels;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.ReduceOp;
 import io.gapnet.tensor.Shapes;
 import java.nio.IntBuffer;
 import org.lwjgl.PointerBuffer;
@@ -194,15 +195,16 @@ final class ClKernels implements Kernels {
     }
 
     @Override
-    public void reduceMean(int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
+    public void reduce(ReduceOp op, int[] shape, boolean[] reduce, DeviceBuffer x, DeviceBuffer y) {
         int[] flags = new int[shape.length];
         int outputs = 1;
         for (int i = 0; i < shape.length; i++) {
             flags[i] = reduce[i] ? 1 : 0;
             if (!reduce[i]) outputs *= shape[i];
         }
-        new Launch("gap.cl", "reduce_mean_f32").mem(mem(x, Shapes.numel(shape), "reduceMean input"))
-                .mem(mem(y, outputs, "reduceMean output")).i8(shape, 1).i8(flags, 0).i(outputs).run(outputs);
+        String name = op.onnxName();
+        new Launch("gap.cl", "reduce_f32").mem(mem(x, Shapes.numel(shape), name + " input"))
+                .mem(mem(y, outputs, name + " output")).i8(shape, 1).i8(flags, 0).i(outputs).i(op.ordinal()).run(outputs);
     }
 
     @Override

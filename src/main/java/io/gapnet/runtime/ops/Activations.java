@@ -12,10 +12,12 @@ public final class Activations {
 
     /** The element-wise single-input ops this class maps. */
     public static final java.util.List<String> OPS = java.util.List.of("Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
-            "HardSwish", "Tanh", "Elu", "Selu", "Softplus", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal");
+            "HardSwish", "Tanh", "Elu", "Selu", "Softplus", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Erf", "Gelu",
+            "Mish", "Softsign", "ThresholdedRelu", "Celu", "Floor", "Ceil", "Round");
 
-    public static boolean isActivation(String opType) {
-        return OPS.contains(opType);
+    /** True for a node {@link #of} maps: a default-domain activation, or gapnet's own Gelu (fused from its pattern). */
+    public static boolean isActivation(Node n) {
+        return n.domain().isEmpty() ? OPS.contains(n.opType()) : n.domain().equals(OpSet.GAPNET_DOMAIN) && n.opType().equals("Gelu");
     }
 
     /**
@@ -41,6 +43,27 @@ public final class Activations {
             case "Abs": return Activation.of(Activation.Kind.ABS);
             case "Reciprocal": return Activation.of(Activation.Kind.RECIPROCAL);
             case "HardSigmoid": return Activation.hardSigmoid(a.getFloat("alpha", 0.2f), a.getFloat("beta", 0.5f));
+            case "Erf": return Activation.of(Activation.Kind.ERF);
+            case "Gelu": { // opset 20, and gapnet's own op for the erf pattern the optimiser recognises at earlier opsets
+                String approx = a.getString("approximate", "none");
+                if (approx.equals("none")) return Activation.of(Activation.Kind.GELU);
+                if (approx.equals("tanh")) return Activation.of(Activation.Kind.GELU_TANH);
+                throw new io.gapnet.ModelException(n.describe() + ": attribute 'approximate' must be \"none\" or \"tanh\" but is \""
+                        + approx + "\"");
+            }
+            case "Mish": return Activation.of(Activation.Kind.MISH);
+            case "Softsign": return Activation.of(Activation.Kind.SOFTSIGN);
+            case "ThresholdedRelu": return new Activation(Activation.Kind.THRESHOLDED_RELU, a.getFloat("alpha", 1f), 0);
+            case "Celu": {
+                float alpha = a.getFloat("alpha", 1f);
+                if (alpha == 0 || !Float.isFinite(alpha)) {
+                    throw new io.gapnet.ModelException(n.describe() + ": Celu's alpha must be finite and non-zero but is " + alpha);
+                }
+                return new Activation(Activation.Kind.CELU, alpha, 0);
+            }
+            case "Floor": return Activation.of(Activation.Kind.FLOOR);
+            case "Ceil": return Activation.of(Activation.Kind.CEIL);
+            case "Round": return Activation.of(Activation.Kind.ROUND);
             case "Clip": {
                 if (opset < 11) {
                     return Activation.clip(a.getFloat("min", -Float.MAX_VALUE), a.getFloat("max", Float.MAX_VALUE));
@@ -80,7 +103,7 @@ public final class Activations {
                             int opset) {
         java.util.Map<String, Object> a = new java.util.LinkedHashMap<>();
         java.util.List<String> in = new java.util.ArrayList<>(java.util.List.of(input));
-        String op;
+        String op, domain = "";
         switch (act.kind()) {
             case NONE: return null;
             case RELU: op = "Relu"; break;
@@ -98,6 +121,19 @@ public final class Activations {
             case ABS: op = "Abs"; break;
             case RECIPROCAL: op = "Reciprocal"; break;
             case HARD_SIGMOID: op = "HardSigmoid"; a.put("alpha", act.alpha()); a.put("beta", act.beta()); break;
+            case ERF: op = "Erf"; break;
+            case GELU: case GELU_TANH: // ONNX has Gelu from opset 20; before that it is gapnet's own op
+                op = "Gelu";
+                if (act.kind() == Activation.Kind.GELU_TANH) a.put("approximate", "tanh");
+                if (opset < 20) domain = OpSet.GAPNET_DOMAIN;
+                break;
+            case MISH: op = "Mish"; break;
+            case SOFTSIGN: op = "Softsign"; break;
+            case THRESHOLDED_RELU: op = "ThresholdedRelu"; a.put("alpha", act.alpha()); break;
+            case CELU: op = "Celu"; a.put("alpha", act.alpha()); break;
+            case FLOOR: op = "Floor"; break;
+            case CEIL: op = "Ceil"; break;
+            case ROUND: op = "Round"; break;
             case CLIP:
                 op = "Clip";
                 if (opset < 11) {
@@ -112,7 +148,7 @@ public final class Activations {
                 break;
             default: throw new IllegalArgumentException("no ONNX op for activation " + act.kind());
         }
-        return new Node(name, op, in, java.util.List.of(output), new Attributes(a));
+        return new Node(name, op, domain, in, java.util.List.of(output), new Attributes(a));
     }
 
     private static Float bound(String name, Function<String, Tensor> constants, float dflt) {

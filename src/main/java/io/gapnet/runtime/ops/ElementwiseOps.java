@@ -13,8 +13,9 @@ import java.util.Map;
 final class ElementwiseOps {
     private ElementwiseOps() {}
 
-    static void register(Map<String, OpLowering> ops) {
+    static void register(Map<String, OpLowering> ops, Map<String, OpLowering> gapnet) {
         for (String op : Activations.OPS) ops.put(op, ElementwiseOps::activation);
+        gapnet.put("Gelu", ElementwiseOps::activation); // the erf pattern before opset 20, fused by the optimiser
         ops.put("PRelu", b -> b.output(apply(b, BinaryOp.PRELU, b.floatIn(0), b.floatIn(1))));
         ops.put("LRN", ElementwiseOps::lrn);
         ops.put("Add", b -> b.output(binary(b, BinaryOp.ADD)));

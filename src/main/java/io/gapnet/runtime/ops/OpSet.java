@@ -15,7 +15,7 @@ public final class OpSet {
     static {
         ConvOps.register(DEFAULT, GAPNET);
         PoolOps.register(DEFAULT);
-        ElementwiseOps.register(DEFAULT);
+        ElementwiseOps.register(DEFAULT, GAPNET);
         DenseOps.register(DEFAULT);
         ShapeOps.register(DEFAULT);
     }

@@ -1,6 +1,7 @@
 package io.gapnet.runtime.ops;
 
 import io.gapnet.backend.PoolDesc;
+import io.gapnet.backend.ReduceOp;
 import io.gapnet.model.Attributes;
 import io.gapnet.runtime.PlanBuilder;
 import io.gapnet.runtime.Value;
@@ -8,7 +9,7 @@ import io.gapnet.tensor.Shapes;
 import java.util.Arrays;
 import java.util.Map;
 
-/** MaxPool, AveragePool (2-D), GlobalAveragePool, GlobalMaxPool and ReduceMean. */
+/** MaxPool, AveragePool (2-D), GlobalAveragePool, GlobalMaxPool and the ONNX reductions (ReduceSum, ReduceMean...). */
 final class PoolOps {
     private PoolOps() {}
 
@@ -17,7 +18,7 @@ final class PoolOps {
         ops.put("AveragePool", b -> b.output(pool(b, false)));
         ops.put("GlobalAveragePool", b -> b.output(global(b, true)));
         ops.put("GlobalMaxPool", b -> b.output(global(b, false)));
-        ops.put("ReduceMean", b -> b.output(reduceMean(b)));
+        for (ReduceOp op : ReduceOp.values()) ops.put(op.onnxName(), b -> b.output(reduce(b, op)));
     }
 
     private static Value pool(PlanBuilder b, boolean max) {
@@ -87,18 +88,30 @@ final class PoolOps {
         return b.emit("GlobalMaxPool", out, 0, (k, in, o) -> k.gmp(n, c, spatial, in[0], o), x);
     }
 
-    private static Value reduceMean(PlanBuilder b) {
+    /**
+     * A reduction over the axes of the attribute {@code axes} (before opset 13 for ReduceSum, 18 for the others) or
+     * of the constant input {@code axes} (from then on); none given reduces every axis, unless
+     * {@code noop_with_empty_axes} makes it the identity. Over all spatial axes of [N, C, ...] the mean and the max
+     * are GAP and GMP.
+     */
+    private static Value reduce(PlanBuilder b, ReduceOp op) {
         Attributes a = b.node().attrs();
         Value x = b.floatIn(0);
-        long[] axes = b.opset() >= 18 ? (b.opt(1) == null ? null : b.constInts(1, "axes")) : a.getInts("axes");
+        boolean axesInput = b.opset() >= (op == ReduceOp.SUM ? 13 : 18);
+        // an axes attribute where the opset wants the input is taken as such (some exporters write it)
+        long[] axes = axesInput && b.opt(1) != null ? b.constInts(1, "axes") : a.getInts("axes");
         boolean keep = a.getInt("keepdims", 1) != 0;
         int r = x.rank();
         boolean[] reduce = new boolean[r];
         if (axes == null || axes.length == 0) {
-            if (a.getInt("noop_with_empty_axes", 0) != 0) return b.alias(x, x.shape());
+            if (axesInput && a.getInt("noop_with_empty_axes", 0) != 0) return b.alias(x, x.shape());
             Arrays.fill(reduce, true);
         } else {
-            for (long ax : axes) reduce[Shapes.axis(ax, r, b.node().describe())] = true;
+            for (long ax : axes) {
+                int i = Shapes.axis(ax, r, b.node().describe());
+                if (reduce[i]) throw b.error("axis " + ax + " is listed twice in axes " + Arrays.toString(axes));
+                reduce[i] = true;
+            }
         }
         int[] kept = new int[r];
         int keptRank = 0;
@@ -111,9 +124,12 @@ final class PoolOps {
         if (keep) for (int i = 0; i < r; i++) if (reduce[i]) out[i] = 1;
         boolean spatialOnly = r >= 3 && !reduce[0] && !reduce[1];
         for (int i = 2; i < r; i++) spatialOnly &= reduce[i];
-        if (spatialOnly) return globalReduce(b, x, out, true);
+        if (spatialOnly && (op == ReduceOp.MEAN || (op == ReduceOp.MAX && count > 0))) return globalReduce(b, x, out, op == ReduceOp.MEAN);
         int[] xs = x.shape();
-        if (count == 0) throw b.error("mean over an empty extent (input " + Shapes.str(x.shape()) + ")");
-        return b.emit("ReduceMean", out, 0, (k, in, o) -> k.reduceMean(xs, reduce, in[0], o), x);
+        if (count == 0 && op == ReduceOp.MEAN) {
+            throw b.error("mean over an empty extent (input " + Shapes.str(x.shape()) + "): the input is too small for"
+                    + " this network; use a larger input");
+        }
+        return b.emit(op.onnxName(), out, 0, (k, in, o) -> k.reduce(op, xs, reduce, in[0], o), x);
     }
 }
