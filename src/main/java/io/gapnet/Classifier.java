@@ -44,7 +44,9 @@ public final class Classifier implements AutoCloseable {
         /** The GAP vector that feeds the linear head (for search and transfer learning). */
         EMBEDDING,
         /** The class activation map of the top class. */
-        CAM
+        CAM,
+        /** The top class's logit taken apart over the GAP channels ({@link GapHead.Explanation}). */
+        CHANNELS
     }
 
     /**
@@ -64,8 +66,10 @@ public final class Classifier implements AutoCloseable {
      * @param top the top classes, most probable first
      * @param embedding the GAP vector, or null when not asked for
      * @param cam the top class's activation map, or null when not asked for
+     * @param channels the top class's logit channel by channel (every channel, largest contribution first), or null
+     *                 when not asked for
      */
-    public record Analysis(List<Classification> top, float[] embedding, ClassMap cam) {}
+    public record Analysis(List<Classification> top, float[] embedding, ClassMap cam, GapHead.Explanation channels) {}
 
     private final Session session;
     private final Backend ownedBackend;
@@ -138,8 +142,8 @@ public final class Classifier implements AutoCloseable {
         if (inputType == DType.FLOAT16) x = x.asType(DType.FLOAT16);
         GapHead head = want.isEmpty() ? null : session.head();
         List<String> extraValues = new ArrayList<>();
-        if (want.contains(Extra.EMBEDDING)) extraValues.add(head.pooled());
-        if (want.contains(Extra.CAM)) extraValues.add(head.features());
+        if (want.contains(Extra.EMBEDDING) || want.contains(Extra.CHANNELS)) extraValues.add(head.pooled());
+        if (want.contains(Extra.CAM) || want.contains(Extra.CHANNELS)) extraValues.add(head.features());
         Map<String, Tensor> out = session.run(Map.of(input, x), extraValues, null);
         Tensor scores = out.get(session.graph().outputs().get(0).name());
         checkLabels(scores.numel() / Math.max(1, scores.dim(0)));
@@ -149,12 +153,14 @@ public final class Classifier implements AutoCloseable {
         for (Prediction p : preds) result.add(new Classification(p.index(), labels.name(p.index()), p.probability()));
         float[] embedding = want.contains(Extra.EMBEDDING) ? out.get(head.pooled()).toFloats() : null;
         ClassMap cam = null;
-        if (want.contains(Extra.CAM)) {
+        GapHead.Explanation channels = null;
+        if (want.contains(Extra.CAM) || want.contains(Extra.CHANNELS)) {
             Tensor f = out.get(head.features());
             int cls = !preds.isEmpty() ? preds.get(0).index() : Session.topK(scores, 1, true).get(0).get(0).index();
-            cam = new ClassMap(cls, f.dim(3), f.dim(2), head.cam(f, 0, cls));
+            if (want.contains(Extra.CAM)) cam = new ClassMap(cls, f.dim(3), f.dim(2), head.cam(f, 0, cls));
+            if (want.contains(Extra.CHANNELS)) channels = head.explain(out.get(head.pooled()), f, 0, cls);
         }
-        return new Analysis(List.copyOf(result), embedding, cam);
+        return new Analysis(List.copyOf(result), embedding, cam, channels);
     }
 
     private void checkLabels(int classes) {

@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
             + "and the linear layer after GAP, as a heatmap over the image (PNG).",
         footer = {"", "Examples:",
             "  gapnet explain --model zoo:resnet50-v1-7 cat.jpg            (writes cat.jpg.cam.png here)",
-            "  gapnet explain --model model.onnx --class 281 -o cam.png cat.jpg"})
+            "  gapnet explain --model model.onnx --class 281 -o cam.png cat.jpg",
+            "  gapnet explain --channels 5 --channel-maps top5.png cat.jpg   (the five channels behind the top class)"})
 final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--model", description = Models.MODEL_HELP + " It must end in GAP and a linear layer.")
     String model = Models.DEFAULT;
@@ -50,6 +51,20 @@ final class ExplainCommand implements Callable<Integer> {
             + " current folder, NAME being the image's file name).")
     Path output;
 
+    @Option(names = "--channels", paramLabel = "K", description = "Also print the K channels of the GAP vector that raised"
+            + " the class's logit most: weight W[c,k], the channel's mean (its GAP value) and max, its contribution W[c,k] *"
+            + " mean and its share of the logit; the rest and the bias are summed on the last line, so that the lines add up"
+            + " to the logit (default: none).")
+    Integer channels;
+
+    @Option(names = "--channel-maps", paramLabel = "FILE", description = "With --channels: write those channels' feature"
+            + " maps over the image as one contact sheet (PNG), strongest first.")
+    Path channelMaps;
+
+    @Option(names = "--alpha", paramLabel = "A", description = "Weight of the heatmap over the image, 0 to 1 (default:"
+            + " ${DEFAULT-VALUE}).")
+    float alpha = 0.5f;
+
     @Mixin
     PreprocessOptions pre = new PreprocessOptions();
 
@@ -61,6 +76,10 @@ final class ExplainCommand implements Callable<Integer> {
         // the current folder, never the input's: that may be read-only, shared, or someone else's
         Path dst = output != null ? output : Path.of(image.getFileName() + ".cam.png");
         Main.checkWritable(dst, "-o");
+        if (channels != null && channels < 1) throw new GapnetException("--channels must be at least 1 but is " + channels);
+        if (channelMaps != null && channels == null) throw new GapnetException("--channel-maps needs --channels K (which channels)");
+        if (channelMaps != null) Main.checkWritable(channelMaps, "--channel-maps");
+        if (!(alpha >= 0 && alpha <= 1)) throw new GapnetException("--alpha must be between 0 and 1 but is " + alpha);
         io.gapnet.models.Models.Resolved resolved = Models.resolve(model, sha256);
         Preprocessing p = pre.build(resolved.preprocessing());
         Labels names = Models.labels(labels, resolved);
@@ -68,7 +87,8 @@ final class ExplainCommand implements Callable<Integer> {
             GapHead head = s.head();
             Images.Planes decoded = Images.decode(image);
             Tensor x = Images.toTensor(decoded, p);
-            Map<String, Tensor> out = s.run(Map.of(s.singleInputName(), x), List.of(head.features()), null);
+            List<String> extra = channels == null ? List.of(head.features()) : List.of(head.features(), head.pooled());
+            Map<String, Tensor> out = s.run(Map.of(s.singleInputName(), x), extra, null);
             Tensor logits = out.get(s.graph().outputs().get(0).name());
             boolean probabilities = s.endsInSoftmax();
             List<Prediction> top = Session.topK(logits, 1, !probabilities).get(0);
@@ -80,7 +100,7 @@ final class ExplainCommand implements Callable<Integer> {
             float[] cam = head.cam(features, 0, cls);
             Images.Planes rgb = Images.resizeAndCrop(decoded, p.toBuilder().pixelRange(255).mean(0).std(1)
                     .channels(Preprocessing.Channels.RGB).build());
-            ImageIO.write(Heatmap.overlay(rgb, cam, features.dim(3), features.dim(2), 0.5f), "png", dst.toFile());
+            ImageIO.write(Heatmap.overlay(rgb, cam, features.dim(3), features.dim(2), alpha), "png", dst.toFile());
             Models.noticeIfRandom(resolved);
             float score = logits.floats()[cls];
             System.out.printf(Locale.ROOT, "%s: class %d (%s), %s %.4f%s; heatmap of %dx%d feature maps written to %s%n", image,
@@ -88,7 +108,41 @@ final class ExplainCommand implements Callable<Integer> {
                     probabilities ? "" : String.format(Locale.ROOT, " (softmax probability %.4f)", Session.topK(logits,
                             classes, true).get(0).stream().filter(q -> q.index() == cls).findFirst().orElseThrow().probability()),
                     features.dim(3), features.dim(2), dst);
+            if (channels != null) {
+                GapHead.Explanation e = head.explain(out.get(head.pooled()), features, 0, cls);
+                printChannels(e, channels, probabilities || s.endsIn("Sigmoid") ? null : score);
+                if (channelMaps != null) {
+                    List<GapHead.Channel> top3 = e.top(channels);
+                    ImageIO.write(Heatmap.contactSheet(rgb, features, top3.stream().map(GapHead.Channel::channel).toList(),
+                            top3.stream().map(c -> String.format(Locale.ROOT, "ch %d %+.3f", c.channel(), c.contribution())).toList(),
+                            alpha), "png", channelMaps.toFile());
+                    System.out.printf(Locale.ROOT, "maps of those %d channels written to %s%n", top3.size(), channelMaps);
+                }
+            }
         }
         return 0;
+    }
+
+    /**
+     * The top channels, then the sum of the others and the bias on one line: together they add up to the logit,
+     * which is the model's own output when it ends in raw logits ({@code modelLogit}), else the sum itself.
+     */
+    static void printChannels(GapHead.Explanation e, int k, Float modelLogit) {
+        List<GapHead.Channel> top = e.top(k);
+        float logit = modelLogit != null ? modelLogit : e.logit();
+        System.out.printf(Locale.ROOT, "logit %.6f of class %d%s = the contributions of %d GAP channels + bias %.6f; the %d"
+                + " largest:%n", logit, e.classIndex(), modelLogit != null ? "" : " (from the GAP vector: the model outputs"
+                + " probabilities)", e.channels().size(), e.bias(), top.size());
+        System.out.printf(Locale.ROOT, "%6s %8s %12s %12s %12s %14s %8s%n", "rank", "channel", "weight", "mean", "max",
+                "contribution", "share");
+        for (int i = 0; i < top.size(); i++) {
+            GapHead.Channel c = top.get(i);
+            System.out.printf(Locale.ROOT, "%6d %8d %12.6f %12.6f %12.6f %14.6f %7.1f%%%n", i + 1, c.channel(), c.weight(),
+                    c.mean(), c.max(), c.contribution(), 100 * c.share());
+        }
+        double rest = 0;
+        for (GapHead.Channel c : e.channels().subList(top.size(), e.channels().size())) rest += c.contribution();
+        System.out.printf(Locale.ROOT, "the other %d channels: %.6f (%.1f%%); bias: %.6f (%.1f%%)%n", e.channels().size()
+                - top.size(), rest, 100 * rest / e.logit(), e.bias(), 100 * e.bias() / e.logit());
     }
 }

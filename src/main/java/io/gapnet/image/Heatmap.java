@@ -45,4 +45,41 @@ public final class Heatmap {
     private static float clamp(float v) {
         return Math.max(0, Math.min(1, v));
     }
+
+    /**
+     * Feature maps {@code channels} of image 0 of {@code features} ([N, C, H, W]), each over the image as in
+     * {@link #overlay}, side by side (up to 5 a row) with {@code captions} under them.
+     */
+    public static BufferedImage contactSheet(Images.Planes rgb, io.gapnet.tensor.Tensor features, java.util.List<Integer> channels,
+                                             java.util.List<String> captions, float alpha) {
+        int tile = 160, caption = 16, cols = Math.max(1, Math.min(5, channels.size()));
+        int rows = (channels.size() + cols - 1) / cols;
+        int tw = rgb.width() >= rgb.height() ? tile : Math.max(1, tile * rgb.width() / rgb.height());
+        int th = rgb.width() >= rgb.height() ? Math.max(1, tile * rgb.height() / rgb.width()) : tile;
+        BufferedImage sheet = new BufferedImage(cols * (tw + 4) + 4, rows * (th + caption + 4) + 4, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = sheet.createGraphics();
+        try {
+            g.setColor(java.awt.Color.WHITE);
+            g.fillRect(0, 0, sheet.getWidth(), sheet.getHeight());
+            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            boolean text = true;
+            for (int i = 0; i < channels.size(); i++) {
+                float[] map = io.gapnet.runtime.GapHead.channelMap(features, 0, channels.get(i));
+                BufferedImage one = overlay(rgb, map, features.dim(3), features.dim(2), alpha);
+                int x = 4 + (i % cols) * (tw + 4), y = 4 + (i / cols) * (th + caption + 4);
+                g.drawImage(one, x, y, tw, th, null);
+                if (text) {
+                    try {
+                        g.setColor(java.awt.Color.BLACK);
+                        g.drawString(captions.get(i), x + 2, y + th + caption - 4);
+                    } catch (RuntimeException | InternalError e) { // a JVM without fonts: the tiles alone
+                        text = false;
+                    }
+                }
+            }
+        } finally {
+            g.dispose();
+        }
+        return sheet;
+    }
 }

@@ -153,6 +153,12 @@ class ClassifierTest {
             GapHead head = s.head();
             Tensor f = s.run(Map.of("x", x), List.of(head.features()), null).get(head.features());
             assertArrayEquals(head.cam(f, 0, 2), a.cam().values(), 1e-6f);
+            // class 2's logit 2 * 0.375 - 1 * 0 = 0.75 is all channel 0's (mean 0.375 of a map whose max is 1)
+            GapHead.Explanation e = c.analyze(image(), Classifier.Extra.CHANNELS).channels();
+            assertEquals(2, e.classIndex());
+            assertEquals(0.75f, e.logit(), 1e-6f);
+            assertEquals(new GapHead.Channel(0, 2, 0.375f, 1, 0.75f, 1), e.channels().get(0));
+            assertEquals(0, e.channels().get(1).contribution(), 0);
         }
     }
 
