@@ -33,7 +33,8 @@ import picocli.CommandLine.Parameters;
 final class EmbedCommand implements Callable<Integer> {
     enum Format { jsonl, npy }
 
-    @Option(names = "--model", description = Models.MODEL_HELP + " It must end in GAP and a linear layer.")
+    @Option(names = "--model", description = Models.MODEL_HELP + " The embedding is the GAP vector of its head (GAP and a"
+            + " linear layer, GAP of one map per class, GeM, or GAP before a deeper classifier), unless --layer names another.")
     String model = Models.DEFAULT;
 
     @Option(names = "--sha256", paramLabel = "HEX", description = "The SHA-256 a downloaded model must have (default: none).")
@@ -51,6 +52,14 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "N", description = "Decoding threads (default: the number of cores).")
     int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--layer", paramLabel = "NAME", description = "Embed this named value instead, flattened per image (names:"
+            + " gapnet info --layers; default: the GAP vector).")
+    String layer;
+
+    @Option(names = "--normalize", description = "Scale each embedding to unit L2 length, for cosine search (default: as"
+            + " computed).")
+    boolean normalize;
 
     @Option(names = {"-q", "--quiet"}, description = "Show no progress bar (default: shown on a terminal).")
     boolean quiet;
@@ -79,7 +88,9 @@ final class EmbedCommand implements Callable<Integer> {
         try (Backend b = Backends.open(backend); Session s = Session.open(resolved.graph(), b);
              ImageLoader loader = new ImageLoader(files, pre.build(resolved.preprocessing()), threads);
              PrintStream text = format == Format.jsonl ? open() : null) {
-            s.embeddingValue(); // fail early, before decoding anything, when the model has no GAP head
+            // fail early, before decoding anything, when the model has no GAP head or no such layer
+            if (layer == null) s.embeddingValue();
+            else s.valueNamed(layer);
             Models.noticeIfRandom(resolved);
             for (ImageLoader.Item bad : listing.errors()) {
                 failures++;
@@ -88,7 +99,7 @@ final class EmbedCommand implements Callable<Integer> {
             for (ImageLoader.Item item : loader) {
                 try {
                     if (item.error() != null) throw item.error();
-                    Tensor e = s.embed(item.tensor());
+                    Tensor e = s.embed(item.tensor(), layer, normalize);
                     if (text != null) {
                         StringBuilder sb = new StringBuilder("{\"image\":").append(Json.quote(item.path().toString()))
                                 .append(",\"embedding\":[");

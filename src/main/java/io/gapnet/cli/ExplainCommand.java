@@ -25,13 +25,15 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Write a class activation map: which regions drove the prediction, from the last feature maps "
-            + "and the linear layer after GAP, as a heatmap over the image (PNG).",
+            + "and the linear layer after GAP (or, for a head with one map per class such as SqueezeNet's, that class's "
+            + "map), as a heatmap over the image (PNG).",
         footer = {"", "Examples:",
             "  gapnet explain --model zoo:resnet50-v1-7 cat.jpg            (writes cat.jpg.cam.png here)",
             "  gapnet explain --model model.onnx --class 281 -o cam.png cat.jpg",
             "  gapnet explain --channels 5 --channel-maps top5.png cat.jpg   (the five channels behind the top class)"})
 final class ExplainCommand implements Callable<Integer> {
-    @Option(names = "--model", description = Models.MODEL_HELP + " It must end in GAP and a linear layer.")
+    @Option(names = "--model", description = Models.MODEL_HELP + " It must end in GAP and a linear layer, or in GAP of one"
+            + " map per class.")
     String model = Models.DEFAULT;
 
     @Option(names = "--sha256", paramLabel = "HEX", description = "The SHA-256 a downloaded model must have (default: none).")
@@ -85,6 +87,7 @@ final class ExplainCommand implements Callable<Integer> {
         Labels names = Models.labels(labels, resolved);
         try (Backend b = Backends.open(backend); Session s = Session.open(resolved.graph(), b)) {
             GapHead head = s.head();
+            if (channels != null) head.requireChannels();
             Images.Planes decoded = Images.decode(image);
             Tensor x = Images.toTensor(decoded, p);
             List<String> extra = channels == null ? List.of(head.features()) : List.of(head.features(), head.pooled());

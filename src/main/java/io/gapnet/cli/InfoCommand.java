@@ -40,6 +40,7 @@ final class InfoCommand implements Runnable {
         System.out.printf("parameters: %,d (%.1f MB as float32)%n", g.parameterCount(), g.parameterCount() * 4 / 1e6);
         for (ValueInfo v : g.inputs()) System.out.printf("input: %s %s %s%n", v.name(), v.dtype(), v.shapeString());
         for (ValueInfo v : g.outputs()) System.out.printf("output: %s %s %s%n", v.name(), v.dtype(), v.shapeString());
+        io.gapnet.runtime.GapHead.summary(GraphOptimizer.optimize(g)).forEach(System.out::println);
         Map<String, Compiler.InputSig> sigs = new LinkedHashMap<>();
         for (ValueInfo v : g.inputs()) {
             if (v.dtype() == DType.INT64) {

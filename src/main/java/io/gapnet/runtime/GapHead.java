@@ -10,18 +10,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The head of a GAP classifier: global average pooling of the last feature maps, optionally flattened,
- * then a linear layer (Gemm or MatMul with constant weights, optionally + bias), optionally softmax or
- * sigmoid. It gives the embedding (the pooled vector), the class activation maps
- * {@code cam_c(y, x) = sum_k W[c, k] * F[k, y, x]}, and each channel's part of a class's logit,
- * {@code logit_c = sum_k W[c, k] * gap_k + b_c}.
+ * The head of a GAP classifier, of one of two kinds:
+ * <ul>
+ *   <li>{@link Kind#LINEAR}: global average pooling of the last feature maps, optionally flattened, then a linear
+ *   layer (Gemm or MatMul with constant weights, optionally + bias), optionally softmax or sigmoid. It gives the
+ *   embedding (the pooled vector), the class activation maps {@code cam_c(y, x) = sum_k W[c, k] * F[k, y, x]}, and
+ *   each channel's part of a class's logit, {@code logit_c = sum_k W[c, k] * gap_k + b_c};</li>
+ *   <li>{@link Kind#CLASS_MAPS}: GAP straight to the scores (Network in Network, SqueezeNet): the last convolution
+ *   makes one map per class and the class's score is its mean, so the class's map is its activation map.</li>
+ * </ul>
  *
+ * @param kind which of the two
  * @param features the feature maps that GAP pools ([N, C, H, W])
  * @param pooled the GAP output (the embedding)
  * @param weights the linear layer as [classes][C] (Gemm's alpha applied), or null when its weights are not constants
+ *                or the head has no linear layer
  * @param bias the linear layer's bias per class (Gemm's beta applied), or null when it has none or it is not constant
  */
-public record GapHead(String features, String pooled, float[][] weights, float[] bias) {
+public record GapHead(Kind kind, String features, String pooled, float[][] weights, float[] bias) {
+    /** How the scores come from the GAP vector. */
+    public enum Kind {
+        /** scores = W * gap + b */
+        LINEAR,
+        /** scores = gap: one feature map per class */
+        CLASS_MAPS
+    }
 
     /**
      * One channel's part in a class's logit.
@@ -52,6 +65,15 @@ public record GapHead(String features, String pooled, float[][] weights, float[]
 
     /** Finds the head that produces the graph's first output, or explains why there is none. */
     public static GapHead find(Graph g) {
+        Walk w = walk(g);
+        if (w.head() != null) return w.head();
+        throw w.error();
+    }
+
+    /** Where the walk back from the output ended: at a head, or at node {@code stop} with {@code error}. */
+    private record Walk(GapHead head, String stop, ModelException error) {}
+
+    private static Walk walk(Graph g) {
         Map<String, Node> producers = g.producers();
         String out = g.outputs().get(0).name();
         Node n = producers.get(out);
@@ -60,9 +82,18 @@ public record GapHead(String features, String pooled, float[][] weights, float[]
         while (n != null) {
             trail = n.describe();
             String op = n.opType();
-            if (op.equals("GlobalAveragePool") || op.equals("ReduceMean")) {
+            if (isGap(g, n)) {
+                if (linear == null && biasAdd == null) {
+                    return new Walk(new GapHead(Kind.CLASS_MAPS, n.input(0), n.output(0), null, null), null, null);
+                }
                 if (linear == null) break;
-                return new GapHead(n.input(0), n.output(0), weights(g, linear), bias(g, linear, biasAdd));
+                return new Walk(new GapHead(Kind.LINEAR, n.input(0), n.output(0), weights(g, linear), bias(g, linear, biasAdd)), null, null);
+            }
+            if (op.equals("GlobalMaxPool")) {
+                return new Walk(null, trail, new ModelException("this model's head pools with GlobalMaxPool: a class activation"
+                        + " map and the per-channel explanation need average pooling, where a class's logit is a weighted mean over"
+                        + " every position; after max pooling only one position per channel counts. The embedding is still there:"
+                        + " gapnet embed --layer " + n.output(0)));
             }
             boolean passThrough = op.equals("Softmax") || op.equals("Sigmoid") || op.equals("Flatten")
                     || op.equals("Reshape") || op.equals("Squeeze") || op.equals("Identity") || op.equals("Dropout");
@@ -83,9 +114,102 @@ public record GapHead(String features, String pooled, float[][] weights, float[]
             }
             n = next == null ? null : producers.get(next);
         }
-        throw new ModelException("this model does not end in GAP and a linear layer: embeddings and class activation maps"
-                + " need GlobalAveragePool -> (Flatten) -> Gemm/MatMul at the output, but the chain back from the output"
-                + " stops at " + trail);
+        return new Walk(null, trail, new ModelException("this model does not end in GAP and a linear layer: embeddings and class"
+                + " activation maps need GlobalAveragePool -> (Flatten) -> Gemm/MatMul at the output, or GlobalAveragePool of one"
+                + " map per class, but the chain back from the output stops at " + trail + " (gapnet embed --layer NAME takes any"
+                + " named value)"));
+    }
+
+    /**
+     * The output of the global average pooling nearest the graph's first output (breadth first over the non-constant
+     * inputs, so that a squeeze-and-excitation block's GAP deeper in the network loses to the head's), or null. GeM
+     * pooling, {@code mean(x^p)^(1/p)}, gives the vector after its last Pow.
+     */
+    public static String nearestPooling(Graph g) {
+        Map<String, Node> producers = g.producers();
+        Map<String, List<Node>> consumers = g.consumers();
+        java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>(List.of(g.outputs().get(0).name()));
+        java.util.Set<String> seen = new java.util.HashSet<>(queue);
+        while (!queue.isEmpty()) {
+            Node n = producers.get(queue.poll());
+            if (n == null) continue;
+            if (isGap(g, n)) {
+                List<Node> next = consumers.getOrDefault(n.output(0), List.of());
+                boolean gem = next.size() == 1 && next.get(0).opType().equals("Pow") && g.initializers().containsKey(next.get(0).input(1));
+                return gem ? next.get(0).output(0) : n.output(0);
+            }
+            for (String in : n.inputs()) {
+                if (!in.isEmpty() && !g.initializers().containsKey(in) && seen.add(in)) queue.add(in);
+            }
+        }
+        return null;
+    }
+
+    private static boolean isGap(Graph g, Node n) {
+        return n.opType().equals("GlobalAveragePool") || (n.opType().equals("ReduceMean") && overSpatialAxes(g, n));
+    }
+
+    /**
+     * What {@code gapnet info} says of the head: the pooling, what follows it, whether class activation maps, the
+     * per-channel explanation and embeddings are available and why not, and the GAPs inside the network
+     * (squeeze-and-excitation blocks).
+     */
+    public static List<String> summary(Graph g) {
+        List<String> lines = new ArrayList<>();
+        Walk w = walk(g);
+        GapHead h = w.head();
+        String pooled;
+        if (h != null && h.kind() == Kind.CLASS_MAPS) {
+            pooled = h.pooled();
+            lines.add("head: GAP of one map per class (Network in Network, SqueezeNet): a class's score is the mean of its map");
+            lines.add("class activation maps: yes (each class's own map); per-channel explanation: no (no linear layer);"
+                    + " embedding: the GAP vector '" + pooled + "'");
+        } else if (h != null) {
+            pooled = h.pooled();
+            lines.add("head: GAP -> linear layer" + (h.weights() == null ? " (weights not constant)" : String.format(" from %d channels"
+                    + " to %d classes%s", h.weights()[0].length, h.weights().length, h.bias() == null ? ", no bias" : " + bias")));
+            lines.add((h.weights() == null ? "class activation maps and per-channel explanation: no (the linear layer's weights are"
+                    + " not constants)" : "class activation maps: yes; per-channel explanation: yes") + "; embedding: the GAP vector '"
+                    + pooled + "'");
+        } else {
+            pooled = nearestPooling(g);
+            Node p = pooled == null ? null : g.producers().get(pooled);
+            boolean gem = p != null && p.opType().equals("Pow");
+            if (w.error().getMessage().contains("GlobalMaxPool")) {
+                lines.add("head: GlobalMaxPool (" + w.stop() + ")");
+                lines.add("class activation maps and per-channel explanation: no (after max pooling only one position per channel"
+                        + " counts); embedding: gapnet embed --layer NAME");
+            } else if (pooled == null) {
+                lines.add("head: no global average pooling near the output (the walk back stops at " + w.stop() + ")");
+                lines.add("class activation maps, per-channel explanation and embedding: no; gapnet embed --layer NAME takes any value");
+            } else {
+                lines.add("head: " + (gem ? "GeM pooling, mean(x^p)^(1/p), then the classifier" : "GAP then a classifier that is not"
+                        + " one linear layer (the walk back from the output stops at " + w.stop() + ")"));
+                lines.add("class activation maps and per-channel explanation: no (the scores are not a weighted mean of the maps);"
+                        + " embedding: the " + (gem ? "GeM" : "GAP") + " vector '" + pooled + "'");
+            }
+        }
+        int inside = 0;
+        for (Node n : g.nodes()) {
+            boolean head = pooled != null && (n.output(0).equals(pooled) || g.consumers().getOrDefault(n.output(0), List.of()).stream()
+                    .anyMatch(c -> c.output(0).equals(pooled)));
+            if (isGap(g, n) && !head) inside++;
+        }
+        if (inside > 0) lines.add("GAP inside the network: " + inside + " (squeeze-and-excitation or other channel attention)");
+        return lines;
+    }
+
+    /** True for a ReduceMean over exactly the spatial axes (2 and on) of a 4-D input, as GAP written as ReduceMean is. */
+    private static boolean overSpatialAxes(Graph g, Node n) {
+        long[] axes = n.attrs().getInts("axes");
+        if (axes == null && n.inputs().size() > 1) {
+            Tensor t = g.initializers().get(n.input(1));
+            if (t != null) axes = t.toLongs();
+        }
+        if (axes == null || axes.length != 2) return false;
+        java.util.Set<Long> s = new java.util.HashSet<>();
+        for (long a : axes) s.add(a < 0 ? a + 4 : a);
+        return s.equals(java.util.Set.of(2L, 3L));
     }
 
     private static boolean isGemm(Node linear) {
@@ -125,7 +249,17 @@ public record GapHead(String features, String pooled, float[][] weights, float[]
         return v;
     }
 
+    /** Throws, with the reason, unless {@link #explain} can take this head's logits apart over the channels. */
+    public void requireChannels() {
+        if (kind == Kind.CLASS_MAPS) {
+            throw new ModelException("this head has one feature map per class and no linear layer: a class's score is the mean"
+                    + " of its own map, so there are no channels to take apart (the class activation map is that map)");
+        }
+        if (weights == null) throw new ModelException("the linear layer's weights are not constants: no per-channel explanation");
+    }
+
     private float[] classWeights(int c, int channels, String what) {
+        if (kind == Kind.CLASS_MAPS) requireChannels(); // cam() answers class maps itself
         if (weights == null) throw new ModelException("the linear layer's weights are not constants: no " + what);
         if (c < 0 || c >= weights.length) throw new ModelException("class " + c + " is not in 0.." + (weights.length - 1));
         if (channels != weights[c].length) {
@@ -137,6 +271,10 @@ public record GapHead(String features, String pooled, float[][] weights, float[]
     /** The class activation map of class {@code c} for image {@code n} of feature maps [N, C, H, W]. */
     public float[] cam(Tensor features, int n, int c) {
         int ch = features.dim(1), hw = features.numel() / features.dim(0) / ch;
+        if (kind == Kind.CLASS_MAPS) {
+            if (c < 0 || c >= ch) throw new ModelException("class " + c + " is not in 0.." + (ch - 1));
+            return channelMap(features, n, c);
+        }
         float[] w = classWeights(c, ch, "class activation map");
         float[] f = features.floats();
         float[] map = new float[hw];

@@ -285,22 +285,58 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * The embedding of each image: the global-average-pooled feature vector that feeds the final linear
-     * layer, as [N, C]. Works on models that end in GlobalAveragePool (or a spatial ReduceMean), optionally
-     * Flatten/Reshape, then Gemm or MatMul (+Add); anything else is a clear error.
+     * The embedding of each image, as [N, D]: the global-average-pooled vector of the head, whichever the head
+     * (GAP and a linear layer, GAP of one map per class, or GAP and a deeper classifier); a model without GAP
+     * near its output is a clear error that names {@link #embed(Tensor, String, boolean)}.
      */
     public Tensor embed(Tensor input) {
-        checkOpen();
-        String value = embeddingValue();
-        Tensor t = run(Map.of(singleInputName(), input), List.of(value), null).get(value);
-        int n = t.dim(0);
-        return t.reshape(n, t.numel() / n);
+        return embed(input, null, false);
     }
 
-    /** The name of the value {@link #embed} returns. */
+    /**
+     * The value {@code layer} (null for {@link #embeddingValue()}) of each image, flattened to [N, D], and with
+     * {@code normalize} scaled to unit L2 length per image (a zero vector stays zero), as image search wants it.
+     */
+    public Tensor embed(Tensor input, String layer, boolean normalize) {
+        checkOpen();
+        String value = layer != null ? valueNamed(layer) : embeddingValue();
+        Tensor t = run(Map.of(singleInputName(), input), List.of(value), null).get(value);
+        int n = t.dim(0), d = t.numel() / n;
+        if (!normalize) return t.reshape(n, d);
+        float[] v = t.toFloats();
+        for (int i = 0; i < n; i++) {
+            double sq = 0;
+            for (int j = 0; j < d; j++) sq += (double) v[i * d + j] * v[i * d + j];
+            double inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+            for (int j = 0; j < d; j++) v[i * d + j] = (float) (v[i * d + j] * inv);
+        }
+        return Tensor.of(v, n, d);
+    }
+
+    /**
+     * The value {@code name} names: a value of the optimised graph, or a node's name for its first output; a clear error
+     * otherwise.
+     */
+    public String valueNamed(String name) {
+        checkOpen();
+        if (graph.producers().containsKey(name) || graph.inputs().stream().anyMatch(v -> v.name().equals(name))) return name;
+        for (io.gapnet.model.Node n : graph.nodes()) if (n.name().equals(name)) return n.output(0);
+        throw new io.gapnet.ModelException("the model has no value or node named '" + name + "': name a node or its output"
+                + " (gapnet info --layers lists the nodes); a Conv fused with its BatchNormalization and activation keeps only"
+                + " the activation's output");
+    }
+
+    /** The name of the value {@link #embed(Tensor)} returns: the head's GAP output, or the GAP nearest the output. */
     public synchronized String embeddingValue() {
         checkOpen();
-        if (embeddingValue == null) embeddingValue = head().pooled();
+        if (embeddingValue == null) {
+            try {
+                embeddingValue = head().pooled();
+            } catch (io.gapnet.ModelException e) {
+                embeddingValue = GapHead.nearestPooling(graph);
+                if (embeddingValue == null) throw e;
+            }
+        }
         return embeddingValue;
     }
 

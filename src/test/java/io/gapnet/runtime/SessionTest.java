@@ -238,9 +238,19 @@ class SessionTest {
 
     @Test
     void embeddingNeedsAGapHead() {
-        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(withStaticInput(), cpu)) {
+        Node relu = new Node("relu", "Relu", List.of("x"), List.of("y"), Attributes.none());
+        Graph noGap = new Graph("relu", List.of(relu), Map.of(), List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(noGap, cpu)) {
             ModelException e = assertThrows(ModelException.class, () -> s.embed(random(1, 1, 3, 8, 8)));
             assertTrue(e.getMessage().contains("does not end in GAP and a linear layer"), e.getMessage());
+            assertTrue(e.getMessage().contains("--layer"), "names the way out: " + e.getMessage());
+        }
+        // GAP straight to the output (one map per class): the embedding is the GAP vector itself
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(withStaticInput(), cpu)) {
+            Tensor x = random(1, 1, 3, 8, 8);
+            assertEquals(GapHead.Kind.CLASS_MAPS, s.head().kind());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(s.run(x).floats(), s.embed(x).floats(), 0f);
         }
     }
 

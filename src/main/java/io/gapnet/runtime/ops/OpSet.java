@@ -17,6 +17,7 @@ public final class OpSet {
         PoolOps.register(DEFAULT);
         ElementwiseOps.register(DEFAULT, GAPNET);
         DenseOps.register(DEFAULT);
+        NormOps.register(DEFAULT);
         ShapeOps.register(DEFAULT);
     }
 

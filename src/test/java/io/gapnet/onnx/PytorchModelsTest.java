@@ -1,0 +1,87 @@
+package io.gapnet.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gapnet.backend.Backend;
+import io.gapnet.backend.Backends;
+import io.gapnet.model.Graph;
+import io.gapnet.model.Node;
+import io.gapnet.runtime.GraphOptimizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * CNN families the other tests never saw (ConvNeXt-style LayerNorm and GELU, SE blocks with Mish, GroupNorm and a
+ * GeM head, the reductions), exported by PyTorch 1.13 at opsets 11 to 17 with PyTorch's outputs
+ * (scripts/make_test_models.py), on every available backend within the whole-network tolerance 1e-3 + 1e-3 |want|.
+ */
+class PytorchModelsTest {
+    static final Path ROOT = Path.of("src/test/resources/pytorch-models");
+
+    @TestFactory
+    Stream<DynamicTest> everyModelOnEveryBackend() {
+        List<Path> folders = OnnxTestRunner.findTestFolders(ROOT);
+        assertTrue(folders.size() >= 7, "found " + folders);
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String backend : Backends.available()) {
+            for (Path folder : folders) {
+                tests.add(DynamicTest.dynamicTest(backend + ": " + folder.getFileName(), () -> {
+                    try (Backend b = Backends.open(backend)) {
+                        List<OnnxTestRunner.Result> results = OnnxTestRunner.run(folder, b, 1e-3, 1e-3);
+                        assertFalse(results.isEmpty(), "no test_data_set_* in " + folder);
+                        for (OnnxTestRunner.Result r : results) assertTrue(r.passed(), r.test() + ": " + r.message());
+                    }
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    @Test
+    void theExportedGeluIsFusedIntoOneOp() throws Exception {
+        Graph g = GraphOptimizer.optimize(OnnxImporter.load(ROOT.resolve("convnext-mini-opset13/model.onnx")));
+        assertEquals(0, g.nodes().stream().filter(n -> n.opType().equals("Erf")).count(), "every erf GELU is fused");
+        List<Node> gelus = g.nodes().stream().filter(n -> n.opType().equals("Gelu")).toList();
+        assertEquals(2, gelus.size(), "the two exact GELUs (the third is the tanh form)");
+    }
+
+    static io.gapnet.tensor.Tensor pb(Path file) throws Exception {
+        return TensorDecoder.decode(io.gapnet.onnx.proto.Onnx.TensorProto.parseFrom(java.nio.file.Files.readAllBytes(file)), file.toString());
+    }
+
+    @Test
+    void theEmbeddingOfAGemHeadNormalisedIsPyTorchsNormalisedGemVector() throws Exception {
+        // SEGeMNet's second output is F.normalize(mean(clamp(x)^3)^(1/3)), as PyTorch computed it
+        Path dir = ROOT.resolve("se-gem-opset15");
+        for (String set : List.of("test_data_set_0", "test_data_set_1")) {
+            io.gapnet.tensor.Tensor x = pb(dir.resolve(set).resolve("input_0.pb")), want = pb(dir.resolve(set).resolve("output_1.pb"));
+            try (Backend b = Backends.open("cpu");
+                 io.gapnet.runtime.Session s = io.gapnet.runtime.Session.open(OnnxImporter.load(dir.resolve("model.onnx")), b)) {
+                io.gapnet.tensor.Tensor got = s.embed(x, null, true);
+                assertEquals(List.of(want.dim(0), 32), List.of(got.dim(0), got.dim(1)));
+                OnnxTestRunner.Compare c = OnnxTestRunner.compare(want, got, 1e-5, 1e-4);
+                assertTrue(c.firstBad() < 0, set + ": " + c);
+            }
+        }
+        // GAP -> LayerNorm -> Linear (ConvNeXt): the GAP vector is the embedding
+        Path convnext = ROOT.resolve("convnext-mini-opset17");
+        try (Backend b = Backends.open("cpu");
+             io.gapnet.runtime.Session s = io.gapnet.runtime.Session.open(OnnxImporter.load(convnext.resolve("model.onnx")), b)) {
+            io.gapnet.tensor.Tensor x = pb(convnext.resolve("test_data_set_1/input_0.pb"));
+            assertEquals(List.of(2, 32), List.of(s.embed(x).dim(0), s.embed(x).dim(1)));
+            io.gapnet.tensor.Tensor unit = s.embed(x, null, true);
+            for (int i = 0; i < 2; i++) {
+                double sq = 0;
+                for (int j = 0; j < 32; j++) sq += unit.floats()[i * 32 + j] * unit.floats()[i * 32 + j];
+                assertEquals(1, sq, 1e-5);
+            }
+        }
+    }
+}
