@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the PyTorch-exported test models under src/test/resources/pytorch-models/ (external truth for gapnet).
+"""Writes the PyTorch-exported test models under src/test/resources/reference-models/ (external truth for gapnet).
 
 Each model is a CNN family gapnet's other tests never saw, exported by PyTorch's own ONNX exporter at one or two
 opsets, in the ONNX test layout: NAME/model.onnx and NAME/test_data_set_K/{input_0,output_0}.pb, where the outputs are
@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from onnx import numpy_helper
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "pytorch-models")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "reference-models")
 
 
 def save(name, model, inputs, opset, extra_outputs=None):
@@ -210,6 +210,84 @@ def write_png(path, chw):
     Image.fromarray((np.clip(chw.transpose(1, 2, 0), 0, 1) * 255).round().astype(np.uint8)).save(path)
 
 
+# --- QDQ: the quantize/dequantize pairs of a statically quantized model, written with onnx.helper; the reference
+# applies ONNX's formulas with torch (torch.round rounds half to even, as QuantizeLinear does)
+def fake_quant(x, scale, zp, lo, hi, axis=None):
+    shape = [1] * x.dim()
+    if axis is not None:
+        shape[axis] = -1
+    s = torch.as_tensor(scale, dtype=torch.float32).reshape(shape)
+    z = torch.as_tensor(zp, dtype=torch.float32).reshape(shape)
+    return (torch.clamp(torch.round(x / s) + z, lo, hi) - z) * s
+
+
+def save_onnx(name, graph, inputs, reference, opset=13):
+    from onnx import helper
+    folder = os.path.join(ROOT, name)
+    os.makedirs(folder, exist_ok=True)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_test_models.py")
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(folder, "model.onnx"))
+    for k, x in enumerate(inputs):
+        d = os.path.join(folder, "test_data_set_%d" % k)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "input_0.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(x.numpy(), "input").SerializeToString())
+        for j, o in enumerate(reference(x)):
+            with open(os.path.join(d, "output_%d.pb" % j), "wb") as f:
+                f.write(numpy_helper.from_array(o.numpy(), graph.output[j].name).SerializeToString())
+    print("%-28s opset %2d  %s" % (name, opset, " ".join(sorted({n.op_type for n in graph.node}))))
+
+
+def make_qdq(gen):
+    from onnx import TensorProto, helper
+    c = lambda name, arr: numpy_helper.from_array(np.asarray(arr), name)
+    # per-tensor round trips to int8 (zero point 1) and uint8 (zero point 128), scale 0.5
+    nodes = [helper.make_node("QuantizeLinear", ["input", "s", "z8"], ["q8"]),
+             helper.make_node("DequantizeLinear", ["q8", "s", "z8"], ["int8"]),
+             helper.make_node("QuantizeLinear", ["input", "s", "zu8"], ["qu8"]),
+             helper.make_node("DequantizeLinear", ["qu8", "s", "zu8"], ["uint8"])]
+    inits = [c("s", np.float32(0.5)), c("z8", np.int8(1)), c("zu8", np.uint8(128))]
+    g = helper.make_graph(nodes, "qdq-roundtrip", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 8])],
+                          [helper.make_tensor_value_info("int8", TensorProto.FLOAT, ["N", 8]),
+                           helper.make_tensor_value_info("uint8", TensorProto.FLOAT, ["N", 8])], inits)
+    x = torch.tensor([[0, 1.5, 2.5, -3, 300, -300, 0.25, 0.75]])
+    save_onnx("qdq-roundtrip", g, [x], lambda x: (fake_quant(x, 0.5, 1, -128, 127), fake_quant(x, 0.5, 128, 0, 255)))
+
+    # a statically quantized CNN: activations through uint8/int8 QDQ pairs, conv weights int8 per output channel
+    w = torch.randn(8, 3, 3, 3, generator=gen) * 0.3
+    wscale = (w.abs().amax((1, 2, 3)) / 127).numpy().astype(np.float32)
+    wq = torch.clamp(torch.round(w / torch.from_numpy(wscale).reshape(-1, 1, 1, 1)), -127, 127).numpy().astype(np.int8)
+    bias = (torch.randn(8, generator=gen) * 0.1).numpy().astype(np.float32)
+    fc = torch.randn(8, 5, generator=gen) * 0.5
+    fscale = np.float32(fc.abs().max().item() / 127)
+    fq = torch.clamp(torch.round(fc / fscale), -127, 127).numpy().astype(np.int8)
+    nodes = [helper.make_node("QuantizeLinear", ["input", "xs", "xz"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+             helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wd"], axis=0),
+             helper.make_node("Conv", ["xd", "wd", "b"], ["conv"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["conv"], ["relu"]),
+             helper.make_node("QuantizeLinear", ["relu", "as", "az"], ["aq"]),
+             helper.make_node("DequantizeLinear", ["aq", "as", "az"], ["ad"]),
+             helper.make_node("GlobalAveragePool", ["ad"], ["gap"]),
+             helper.make_node("Flatten", ["gap"], ["flat"]),
+             helper.make_node("DequantizeLinear", ["fq", "fs"], ["fd"]),
+             helper.make_node("MatMul", ["flat", "fd"], ["logits"])]
+    inits = [c("xs", np.float32(0.02)), c("xz", np.uint8(128)), c("wq", wq), c("ws", wscale), c("wz", np.zeros(8, np.int8)),
+             c("b", bias), c("as", np.float32(0.01)), c("az", np.int8(0)), c("fq", fq), c("fs", fscale)]
+    g = helper.make_graph(nodes, "qdq-cnn", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 5])], inits)
+
+    def reference(x):
+        xd = fake_quant(x, 0.02, 128, 0, 255)
+        wd = torch.from_numpy(wq.astype(np.float32)) * torch.from_numpy(wscale).reshape(-1, 1, 1, 1)
+        a = fake_quant(F.relu(F.conv2d(xd, wd, torch.from_numpy(bias), padding=1)), 0.01, 0, -128, 127)
+        return (a.mean((2, 3)) @ (torch.from_numpy(fq.astype(np.float32)) * float(fscale)),)
+
+    save_onnx("qdq-cnn", g, [torch.rand(1, 3, 16, 16, generator=gen) * 2 - 1, torch.rand(2, 3, 12, 20, generator=gen) * 2 - 1],
+              reference)
+
+
 def main():
     gen = torch.Generator().manual_seed(1)
     torch.manual_seed(1)
@@ -226,6 +304,7 @@ def main():
     red = ReduceNet()
     save("reduce-net-opset13", red, [torch.randn(1, 3, 20, 20, generator=gen)], 13)
     save("reduce-net-opset12", red, [torch.randn(2, 3, 20, 20, generator=gen)], 12)
+    make_qdq(gen)
     nin, rng = train_nin()
     save("nin-shapes", nin, [torch.from_numpy(np.stack([shape_image(c, rng) for c in (0, 1, 2, 2)]))], 13)
     folder = os.path.join(ROOT, "nin-shapes")

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,9 +107,20 @@ public final class OnnxImporter {
         String graphName = g.getName().isEmpty() ? source : g.getName();
 
         Map<String, Tensor> inits = new LinkedHashMap<>();
+        // the ONNX element type of each constant: gapnet keeps integers as int64, but QuantizeLinear saturates to
+        // its zero point's type
+        Map<String, Integer> elementTypes = new HashMap<>();
         for (TensorProto t : g.getInitializerList()) {
             if (t.getName().isEmpty()) throw new ModelException(source + ": an initializer has no name");
             inits.put(t.getName(), TensorDecoder.decode(t, "initializer '" + t.getName() + "'", modelDir));
+            elementTypes.put(t.getName(), t.getDataType());
+        }
+        for (NodeProto np : g.getNodeList()) {
+            for (AttributeProto a : np.getAttributeList()) {
+                if (np.getOpType().equals("Constant") && a.hasT() && np.getOutputCount() > 0) {
+                    elementTypes.put(np.getOutput(0), a.getT().getDataType());
+                }
+            }
         }
         List<ValueInfo> inputs = new ArrayList<>();
         for (ValueInfoProto v : g.getInputList()) {
@@ -131,8 +143,13 @@ public final class OnnxImporter {
                 unsupported.computeIfAbsent(key, k -> new ArrayList<>()).add(name);
                 continue;
             }
-            Node node = new Node(name, np.getOpType(), domain, np.getInputList(), np.getOutputList(),
-                    attributes(np, name, modelDir));
+            Attributes attrs = attributes(np, name, modelDir);
+            if (np.getOpType().equals("QuantizeLinear") && domain.isEmpty()) {
+                String zp = np.getInputCount() > 2 ? np.getInput(2) : "";
+                long type = zp.isEmpty() ? attrs.getInt("output_dtype", TensorDecoder.UINT8) : elementTypes.getOrDefault(zp, 0);
+                attrs = attrs.with(io.gapnet.runtime.ops.QuantOps.ZERO_POINT_TYPE, type);
+            }
+            Node node = new Node(name, np.getOpType(), domain, np.getInputList(), np.getOutputList(), attrs);
             nodes.add(node);
         }
         if (!unsupported.isEmpty()) throw new UnsupportedOpException(unsupported);

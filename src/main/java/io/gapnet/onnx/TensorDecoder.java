@@ -21,7 +21,8 @@ import java.nio.file.Path;
  * against the bytes present before anything is allocated.
  */
 public final class TensorDecoder {
-    static final int FLOAT = 1, UINT8 = 2, INT8 = 3, UINT16 = 4, INT16 = 5, INT32 = 6, INT64 = 7, STRING = 8,
+    /** ONNX TensorProto.DataType codes. */
+    public static final int FLOAT = 1, UINT8 = 2, INT8 = 3, UINT16 = 4, INT16 = 5, INT32 = 6, INT64 = 7, STRING = 8,
             BOOL = 9, FLOAT16 = 10, DOUBLE = 11, UINT32 = 12, UINT64 = 13, BFLOAT16 = 16;
 
     private TensorDecoder() {}

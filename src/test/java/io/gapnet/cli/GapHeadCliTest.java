@@ -64,7 +64,7 @@ class GapHeadCliTest {
         assertTrue(!Files.exists(dir.resolve("s.png")));
     }
 
-    static final Path NIN = Path.of("src/test/resources/pytorch-models/nin-shapes");
+    static final Path NIN = Path.of("src/test/resources/reference-models/nin-shapes");
 
     @Test
     void aTrainedNetworkInNetworkHeadGetsTheCamOfItsClassMap(@TempDir Path dir) throws Exception {

@@ -18,6 +18,7 @@ public final class OpSet {
         ElementwiseOps.register(DEFAULT, GAPNET);
         DenseOps.register(DEFAULT);
         NormOps.register(DEFAULT);
+        QuantOps.register(DEFAULT);
         ShapeOps.register(DEFAULT);
     }
 

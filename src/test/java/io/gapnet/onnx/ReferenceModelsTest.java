@@ -19,16 +19,17 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * CNN families the other tests never saw (ConvNeXt-style LayerNorm and GELU, SE blocks with Mish, GroupNorm and a
- * GeM head, the reductions), exported by PyTorch 1.13 at opsets 11 to 17 with PyTorch's outputs
- * (scripts/make_test_models.py), on every available backend within the whole-network tolerance 1e-3 + 1e-3 |want|.
+ * GeM head, the reductions), exported by PyTorch 1.13 at opsets 11 to 17 with PyTorch's outputs, and two QDQ models
+ * written with onnx.helper whose outputs torch computed with ONNX's quantization formulas (scripts/make_test_models.py),
+ * on every available backend within the whole-network tolerance 1e-3 + 1e-3 |want|.
  */
-class PytorchModelsTest {
-    static final Path ROOT = Path.of("src/test/resources/pytorch-models");
+class ReferenceModelsTest {
+    static final Path ROOT = Path.of("src/test/resources/reference-models");
 
     @TestFactory
     Stream<DynamicTest> everyModelOnEveryBackend() {
         List<Path> folders = OnnxTestRunner.findTestFolders(ROOT);
-        assertTrue(folders.size() >= 7, "found " + folders);
+        assertTrue(folders.size() >= 9, "found " + folders);
         List<DynamicTest> tests = new ArrayList<>();
         for (String backend : Backends.available()) {
             for (Path folder : folders) {
@@ -82,6 +83,21 @@ class PytorchModelsTest {
                 for (int j = 0; j < 32; j++) sq += unit.floats()[i * 32 + j] * unit.floats()[i * 32 + j];
                 assertEquals(1, sq, 1e-5);
             }
+        }
+    }
+
+    @Test
+    void quantizeLinearSaturatesToItsZeroPointsTypeAndRoundsHalfToEven() throws Exception {
+        Path dir = ROOT.resolve("qdq-roundtrip");
+        try (Backend b = Backends.open("cpu");
+             io.gapnet.runtime.Session s = io.gapnet.runtime.Session.open(OnnxImporter.load(dir.resolve("model.onnx")), b)) {
+            // x / 0.5 = [0, 3, 5, -6, 600, -600, 0.5, 1.5]; rounded half to even: 0.5 -> 0, 1.5 -> 2
+            io.gapnet.tensor.Tensor x = io.gapnet.tensor.Tensor.of(new float[] {0, 1.5f, 2.5f, -3, 300, -300, 0.25f, 0.75f}, 1, 8);
+            java.util.Map<String, io.gapnet.tensor.Tensor> out = s.run(java.util.Map.of("input", x));
+            // int8, zero point 1: q = [1, 4, 6, -5, 127, -128, 1, 3], back (q - 1) * 0.5
+            io.gapnet.Approx.assertTensor(new int[] {1, 8}, new float[] {0, 1.5f, 2.5f, -3, 63, -64.5f, 0, 1}, out.get("int8"));
+            // uint8, zero point 128: q = [128, 131, 133, 122, 255, 0, 128, 130], back (q - 128) * 0.5
+            io.gapnet.Approx.assertTensor(new int[] {1, 8}, new float[] {0, 1.5f, 2.5f, -3, 63.5f, -64, 0, 1}, out.get("uint8"));
         }
     }
 }
