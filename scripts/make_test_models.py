@@ -149,6 +149,24 @@ class ReduceNet(nn.Module):
         return self.fc(torch.cat(feats + extra, dim=1))
 
 
+# --- resizing inside the graph (Resize from opset 11, Upsample at 9)
+class ResizeNet(nn.Module):
+    def __init__(self, full=True, classes=4):
+        super().__init__()
+        self.full = full
+        self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.fc = nn.Linear(8, classes)
+
+    def forward(self, x):
+        y = F.relu(self.conv(x))
+        y = F.interpolate(y, scale_factor=2.0, mode="nearest")
+        if self.full:
+            y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)
+            y = y + F.interpolate(y, size=(y.shape[2], y.shape[3]), mode="bilinear", align_corners=True)
+            y = F.interpolate(y, scale_factor=0.75, mode="bilinear", align_corners=False)
+        return self.fc(y.mean((2, 3)))
+
+
 # --- Network in Network / SqueezeNet head, trained: one map per class, GAP is the score
 SHAPES = ["square", "ring", "cross"]
 
@@ -304,6 +322,8 @@ def main():
     red = ReduceNet()
     save("reduce-net-opset13", red, [torch.randn(1, 3, 20, 20, generator=gen)], 13)
     save("reduce-net-opset12", red, [torch.randn(2, 3, 20, 20, generator=gen)], 12)
+    save("resize-net-opset13", ResizeNet(), [torch.randn(1, 3, 16, 16, generator=gen), torch.randn(2, 3, 12, 18, generator=gen)], 13)
+    save("upsample-net-opset9", ResizeNet(full=False), [torch.randn(1, 3, 16, 16, generator=gen)], 9)
     make_qdq(gen)
     nin, rng = train_nin()
     save("nin-shapes", nin, [torch.from_numpy(np.stack([shape_image(c, rng) for c in (0, 1, 2, 2)]))], 13)

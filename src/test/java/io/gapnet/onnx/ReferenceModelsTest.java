@@ -29,7 +29,7 @@ class ReferenceModelsTest {
     @TestFactory
     Stream<DynamicTest> everyModelOnEveryBackend() {
         List<Path> folders = OnnxTestRunner.findTestFolders(ROOT);
-        assertTrue(folders.size() >= 9, "found " + folders);
+        assertTrue(folders.size() >= 11, "found " + folders);
         List<DynamicTest> tests = new ArrayList<>();
         for (String backend : Backends.available()) {
             for (Path folder : folders) {

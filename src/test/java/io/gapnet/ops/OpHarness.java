@@ -28,9 +28,18 @@ public final class OpHarness {
     }
 
     public static List<Tensor> runAll(String op, int opset, Map<String, Object> attrs, int outputs, Tensor... inputs) {
+        return runAll(op, opset, attrs, outputs, inputs.length, inputs);
+    }
+
+    /** As {@link #run(String, int, Map, Tensor...)}, with the inputs after the first initializers of the model (weights, scales). */
+    public static Tensor runWithConstants(String op, int opset, Map<String, Object> attrs, Tensor... inputs) {
+        return runAll(op, opset, attrs, 1, 1, inputs).get(0);
+    }
+
+    private static List<Tensor> runAll(String op, int opset, Map<String, Object> attrs, int outputs, int constFrom, Tensor... inputs) {
         List<String> names = new ArrayList<>();
         List<ValueInfo> infos = new ArrayList<>();
-        Map<String, Tensor> feed = new LinkedHashMap<>();
+        Map<String, Tensor> feed = new LinkedHashMap<>(), inits = new LinkedHashMap<>();
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i] == null) {
                 names.add("");
@@ -38,6 +47,10 @@ public final class OpHarness {
             }
             String n = "in" + i;
             names.add(n);
+            if (i >= constFrom) {
+                inits.put(n, inputs[i]);
+                continue;
+            }
             infos.add(new ValueInfo(n, inputs[i].dtype(), null, null));
             feed.put(n, inputs[i]);
         }
@@ -48,7 +61,7 @@ public final class OpHarness {
             outInfos.add(new ValueInfo("out" + i, io.gapnet.tensor.DType.FLOAT32, null, null));
         }
         Node node = new Node("n", op, names, outs, new Attributes(attrs));
-        Graph g = new Graph("single-" + op, List.of(node), Map.of(), infos, outInfos, opset);
+        Graph g = new Graph("single-" + op, List.of(node), inits, infos, outInfos, opset);
         try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(g, cpu)) {
             return new ArrayList<>(s.run(feed).values());
         }

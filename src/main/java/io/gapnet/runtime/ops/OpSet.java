@@ -19,6 +19,7 @@ public final class OpSet {
         DenseOps.register(DEFAULT);
         NormOps.register(DEFAULT);
         QuantOps.register(DEFAULT);
+        ResizeOps.register(DEFAULT);
         ShapeOps.register(DEFAULT);
     }
 
