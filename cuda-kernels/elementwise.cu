@@ -3,7 +3,8 @@
 #include "common.cuh"
 
 // BinaryOp ordinals
-enum BinOp { OP_ADD = 0, OP_SUB, OP_MUL, OP_DIV, OP_MAX, OP_MIN, OP_POW, OP_PRELU };
+enum BinOp { OP_ADD = 0, OP_SUB, OP_MUL, OP_DIV, OP_MAX, OP_MIN, OP_POW, OP_PRELU, OP_EQUAL, OP_LESS, OP_GREATER,
+             OP_LESS_OR_EQUAL, OP_GREATER_OR_EQUAL, OP_AND, OP_OR, OP_XOR, OP_MASK };
 
 extern "C" __global__ void activation_f32(const float* __restrict__ x, float* __restrict__ y, int count, int act,
                                           float alpha, float beta) {
@@ -20,6 +21,15 @@ __device__ __forceinline__ float binary_op(int op, float a, float b) {
         case OP_MIN: return (isnan(a) || isnan(b)) ? NAN : fminf(a, b);
         case OP_POW: return powf(a, b);
         case OP_PRELU: return a < 0.0f ? a * b : a;
+        case OP_EQUAL: return a == b ? 1.0f : 0.0f;
+        case OP_LESS: return a < b ? 1.0f : 0.0f;
+        case OP_GREATER: return a > b ? 1.0f : 0.0f;
+        case OP_LESS_OR_EQUAL: return a <= b ? 1.0f : 0.0f;
+        case OP_GREATER_OR_EQUAL: return a >= b ? 1.0f : 0.0f;
+        case OP_AND: return (a != 0.0f && b != 0.0f) ? 1.0f : 0.0f;
+        case OP_OR: return (a != 0.0f || b != 0.0f) ? 1.0f : 0.0f;
+        case OP_XOR: return ((a != 0.0f) != (b != 0.0f)) ? 1.0f : 0.0f;
+        case OP_MASK: return b != 0.0f ? a : 0.0f;
         default: return 0.0f;
     }
 }

@@ -42,7 +42,8 @@ gmp_nchw_f32(const float* __restrict__ x, float* __restrict__ y, long long plane
 }
 
 enum ReduceKind {
-    RED_SUM = 0, RED_MEAN, RED_MAX, RED_MIN, RED_PROD, RED_L1, RED_L2, RED_SUM_SQUARE, RED_LOG_SUM, RED_LOG_SUM_EXP
+    RED_SUM = 0, RED_MEAN, RED_MAX, RED_MIN, RED_PROD, RED_L1, RED_L2, RED_SUM_SQUARE, RED_LOG_SUM, RED_LOG_SUM_EXP,
+    RED_ARG_MAX, RED_ARG_MIN, RED_ARG_MAX_LAST, RED_ARG_MIN_LAST
 };
 
 // The offset of the r-th reduced position of an output whose first element is at base.
@@ -75,6 +76,19 @@ extern "C" __global__ void reduce_f32(const float* __restrict__ x, float* __rest
         }
         long long base = 0;
         for (int d = 0; d < 8; d++) base += (long long)idx[d] * inStride[d];
+        if (op >= RED_ARG_MAX) { // the index of the first (or last) extreme; a NaN is never displaced
+            int best = 0, big = op == RED_ARG_MAX || op == RED_ARG_MAX_LAST, last = op >= RED_ARG_MAX_LAST;
+            float bv = x[reduced_offset(base, 0, shape, reduce, inStride)];
+            for (int r = 1; r < count && !isnan(bv); r++) {
+                float v = x[reduced_offset(base, r, shape, reduce, inStride)];
+                if ((big ? v > bv : v < bv) || isnan(v) || (last && v == bv)) {
+                    best = r;
+                    bv = v;
+                }
+            }
+            y[o] = (float)best;
+            continue;
+        }
         // the max first: the max itself, the shift of log-sum-exp, and the scale of L2 (squares of large values
         // overflow float), which sums (v / max|v|)^2
         float m = op == RED_L2 ? 0.0f : -INFINITY;

@@ -12,6 +12,15 @@
 #define OP_MIN 5
 #define OP_POW 6
 #define OP_PRELU 7
+#define OP_EQUAL 8
+#define OP_LESS 9
+#define OP_GREATER 10
+#define OP_LESS_OR_EQUAL 11
+#define OP_GREATER_OR_EQUAL 12
+#define OP_AND 13
+#define OP_OR 14
+#define OP_XOR 15
+#define OP_MASK 16
 
 __kernel void activation_f32(__global const float* x, __global float* y, int count, int act, float alpha, float beta) {
     int i = get_global_id(0);
@@ -28,6 +37,15 @@ inline float binary_op(int op, float a, float b) {
         case OP_MIN: return (isnan(a) || isnan(b)) ? NAN : fmin(a, b);
         case OP_POW: return pow(a, b);
         case OP_PRELU: return a < 0.0f ? a * b : a;
+        case OP_EQUAL: return a == b ? 1.0f : 0.0f;
+        case OP_LESS: return a < b ? 1.0f : 0.0f;
+        case OP_GREATER: return a > b ? 1.0f : 0.0f;
+        case OP_LESS_OR_EQUAL: return a <= b ? 1.0f : 0.0f;
+        case OP_GREATER_OR_EQUAL: return a >= b ? 1.0f : 0.0f;
+        case OP_AND: return (a != 0.0f && b != 0.0f) ? 1.0f : 0.0f;
+        case OP_OR: return (a != 0.0f || b != 0.0f) ? 1.0f : 0.0f;
+        case OP_XOR: return ((a != 0.0f) != (b != 0.0f)) ? 1.0f : 0.0f;
+        case OP_MASK: return b != 0.0f ? a : 0.0f;
         default: return 0.0f;
     }
 }

@@ -19,6 +19,10 @@
 #define RED_SUM_SQUARE 7
 #define RED_LOG_SUM 8
 #define RED_LOG_SUM_EXP 9
+#define RED_ARG_MAX 10
+#define RED_ARG_MIN 11
+#define RED_ARG_MAX_LAST 12
+#define RED_ARG_MIN_LAST 13
 
 #define GAP_WG 64
 
@@ -87,6 +91,19 @@ __kernel void reduce_f32(__global const float* x, __global float* y, int8 shape8
     unflatten8(o, kept, idx);
     long base = 0;
     for (int d = 0; d < 8; d++) base += (long)idx[d] * inStride[d];
+    if (op >= RED_ARG_MAX) { // the index of the first (or last) extreme; a NaN is never displaced
+        int best = 0, big = op == RED_ARG_MAX || op == RED_ARG_MAX_LAST, last = op >= RED_ARG_MAX_LAST;
+        float bv = x[reduced_offset(base, 0, shape, reduce, inStride)];
+        for (int r = 1; r < count && !isnan(bv); r++) {
+            float v = x[reduced_offset(base, r, shape, reduce, inStride)];
+            if ((big ? v > bv : v < bv) || isnan(v) || (last && v == bv)) {
+                best = r;
+                bv = v;
+            }
+        }
+        y[o] = (float)best;
+        return;
+    }
     // the max first: the max itself, the shift of log-sum-exp, and the scale of L2 (squares of large values
     // overflow float), which sums (v / max|v|)^2
     float m = op == RED_L2 ? 0.0f : -INFINITY;

@@ -9,7 +9,15 @@ package io.gapnet.backend;
  */
 public enum ReduceOp {
     SUM("ReduceSum"), MEAN("ReduceMean"), MAX("ReduceMax"), MIN("ReduceMin"), PROD("ReduceProd"), L1("ReduceL1"),
-    L2("ReduceL2"), SUM_SQUARE("ReduceSumSquare"), LOG_SUM("ReduceLogSum"), LOG_SUM_EXP("ReduceLogSumExp");
+    L2("ReduceL2"), SUM_SQUARE("ReduceSumSquare"), LOG_SUM("ReduceLogSum"), LOG_SUM_EXP("ReduceLogSumExp"),
+    /** The index (as a float) of the first largest value; NaN counts as the largest, as numpy's argmax. */
+    ARG_MAX("ArgMax"),
+    /** The index of the first smallest value; NaN counts as the smallest. */
+    ARG_MIN("ArgMin"),
+    /** ArgMax with select_last_index: the last of equal largest values. */
+    ARG_MAX_LAST("ArgMax"),
+    /** ArgMin with select_last_index. */
+    ARG_MIN_LAST("ArgMin");
 
     private final String onnxName;
 
@@ -52,8 +60,25 @@ public enum ReduceOp {
         }
     }
 
+    /** ArgMax and ArgMin, which give an index and need at least one element. */
+    public boolean isArg() {
+        return ordinal() >= ARG_MAX.ordinal();
+    }
+
     /** The reduction of {@code values}: the specification each backend's kernel matches. */
     public float reduce(float[] values, int count) {
+        if (isArg()) {
+            boolean max = this == ARG_MAX || this == ARG_MAX_LAST, last = this == ARG_MAX_LAST || this == ARG_MIN_LAST;
+            int best = 0;
+            for (int i = 1; i < count; i++) {
+                float v = values[i], b = values[best];
+                boolean better = max ? v > b : v < b;
+                boolean tie = v == b;
+                if (Float.isNaN(b)) continue; // a NaN is never displaced
+                if (better || Float.isNaN(v) || (last && tie)) best = i;
+            }
+            return best;
+        }
         if (this == LOG_SUM_EXP) {
             double m = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < count; i++) m = MAX.accumulate(m, values[i]);

@@ -166,6 +166,8 @@ final class Executable {
                 t = Tensor.of(data, o.shape());
             }
             if (o.declared() == DType.FLOAT16 && t.dtype() != DType.FLOAT16) t = t.asType(DType.FLOAT16);
+            // integer and boolean outputs computed on the device as floats (ArgMax, comparisons): exact up to 2^24
+            if (o.declared() == DType.INT64 && t.dtype() != DType.INT64) t = t.asType(DType.INT64);
             out.put(o.name(), t);
         }
         q.synchronize();

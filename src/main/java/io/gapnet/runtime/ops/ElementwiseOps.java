@@ -9,7 +9,11 @@ import io.gapnet.tensor.Shapes;
 import io.gapnet.tensor.Tensor;
 import java.util.Map;
 
-/** Activations, broadcasting arithmetic (Add, Sub, Mul, Div, Pow, Max, Min, Sum, Mean), BatchNormalization, Softmax, Identity, Dropout. */
+/**
+ * Activations, broadcasting arithmetic (Add, Sub, Mul, Div, Pow, Max, Min, Sum, Mean), comparisons and logic (Equal,
+ * Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor, Not, Where; booleans as 0/1), BatchNormalization, Softmax,
+ * Identity, Dropout.
+ */
 final class ElementwiseOps {
     private ElementwiseOps() {}
 
@@ -23,6 +27,16 @@ final class ElementwiseOps {
         ops.put("Mul", b -> b.output(binary(b, BinaryOp.MUL)));
         ops.put("Div", b -> b.output(binary(b, BinaryOp.DIV)));
         ops.put("Pow", b -> b.output(binary(b, BinaryOp.POW)));
+        ops.put("Equal", b -> b.output(binary(b, BinaryOp.EQUAL)));
+        ops.put("Less", b -> b.output(binary(b, BinaryOp.LESS)));
+        ops.put("Greater", b -> b.output(binary(b, BinaryOp.GREATER)));
+        ops.put("LessOrEqual", b -> b.output(binary(b, BinaryOp.LESS_OR_EQUAL)));
+        ops.put("GreaterOrEqual", b -> b.output(binary(b, BinaryOp.GREATER_OR_EQUAL)));
+        ops.put("And", b -> b.output(binary(b, BinaryOp.AND)));
+        ops.put("Or", b -> b.output(binary(b, BinaryOp.OR)));
+        ops.put("Xor", b -> b.output(binary(b, BinaryOp.XOR)));
+        ops.put("Not", b -> b.output(not(b, b.in(0))));
+        ops.put("Where", ElementwiseOps::where);
         ops.put("Sum", b -> b.output(variadic(b, BinaryOp.ADD)));
         ops.put("Max", b -> b.output(variadic(b, BinaryOp.MAX)));
         ops.put("Min", b -> b.output(variadic(b, BinaryOp.MIN)));
@@ -84,6 +98,17 @@ final class ElementwiseOps {
         if (y.isInt() && y.isConst()) y = b.constant(y.constant().asType(io.gapnet.tensor.DType.FLOAT32));
         String name = op.name().charAt(0) + op.name().substring(1).toLowerCase();
         return b.emit(name, out, 0, (k, in, o) -> k.binary(op, xs, in[0], ys, in[1], out, o), x, y);
+    }
+
+    /** 1 where x is 0, else 0 (booleans are 0/1); int64 stays int64 so that shape computations fold on the host. */
+    private static Value not(PlanBuilder b, Value x) {
+        return apply(b, BinaryOp.EQUAL, x, b.constant(x.isInt() ? Tensor.ofLongs(new long[] {0}) : Tensor.scalar(0f)));
+    }
+
+    /** Where(c, x, y) = MASK(x, c) + MASK(y, not c): NaN or infinity on the side not taken stays out of the sum. */
+    private static void where(PlanBuilder b) {
+        Value c = b.in(0);
+        b.output(apply(b, BinaryOp.ADD, apply(b, BinaryOp.MASK, b.in(1), c), apply(b, BinaryOp.MASK, b.in(2), not(b, c))));
     }
 
     private static Value variadic(PlanBuilder b, BinaryOp op) {

@@ -18,7 +18,9 @@ final class PoolOps {
         ops.put("AveragePool", b -> b.output(pool(b, false)));
         ops.put("GlobalAveragePool", b -> b.output(global(b, true)));
         ops.put("GlobalMaxPool", b -> b.output(global(b, false)));
-        for (ReduceOp op : ReduceOp.values()) ops.put(op.onnxName(), b -> b.output(reduce(b, op)));
+        for (ReduceOp op : ReduceOp.values()) if (!op.isArg()) ops.put(op.onnxName(), b -> b.output(reduce(b, op)));
+        ops.put("ArgMax", b -> b.output(arg(b, true)));
+        ops.put("ArgMin", b -> b.output(arg(b, false)));
     }
 
     private static Value pool(PlanBuilder b, boolean max) {
@@ -129,6 +131,32 @@ final class PoolOps {
         if (count == 0 && op == ReduceOp.MEAN) {
             throw b.error("mean over an empty extent (input " + Shapes.str(x.shape()) + "): the input is too small for"
                     + " this network; use a larger input");
+        }
+        return b.emit(op.onnxName(), out, 0, (k, in, o) -> k.reduce(op, xs, reduce, in[0], o), x);
+    }
+
+    /**
+     * ArgMax / ArgMin along {@code axis}: the index as a float on the device (exact below 2^24), int64 when it is a
+     * graph output.
+     */
+    private static Value arg(PlanBuilder b, boolean max) {
+        Attributes a = b.node().attrs();
+        Value x = b.floatIn(0);
+        int r = x.rank();
+        if (r == 0) throw b.error("the input is a scalar: there is no axis to search");
+        int axis = Shapes.axis(a.getInt("axis", 0), r, b.node().describe());
+        if (x.dim(axis) == 0) throw b.error("axis " + axis + " of " + Shapes.str(x.shape()) + " is empty: no index to return");
+        boolean last = a.getInt("select_last_index", 0) != 0;
+        ReduceOp op = max ? (last ? ReduceOp.ARG_MAX_LAST : ReduceOp.ARG_MAX) : (last ? ReduceOp.ARG_MIN_LAST : ReduceOp.ARG_MIN);
+        boolean[] reduce = new boolean[r];
+        reduce[axis] = true;
+        int[] xs = x.shape(), out;
+        if (a.getInt("keepdims", 1) != 0) {
+            out = x.shape();
+            out[axis] = 1;
+        } else {
+            out = new int[r - 1];
+            for (int i = 0, j = 0; i < r; i++) if (i != axis) out[j++] = x.dim(i);
         }
         return b.emit(op.onnxName(), out, 0, (k, in, o) -> k.reduce(op, xs, reduce, in[0], o), x);
     }
