@@ -59,6 +59,31 @@ extern "C" __global__ void batchnorm_f32(const float* __restrict__ x, const floa
     }
 }
 
+// One thread per row: the mean, then the variance about it (two passes), then the normalised row with the
+// optional per-column scale and bias. Launch: 1-D over rows, any grid.
+extern "C" __global__ void layernorm_f32(const float* __restrict__ x, const float* __restrict__ scale,
+                                         const float* __restrict__ bias, float* __restrict__ y, int rows, int len,
+                                         float eps, int hasScale, int hasBias) {
+    GRID_LOOP(r, rows) {
+        const float* xr = x + r * len;
+        float* yr = y + r * len;
+        float sum = 0.0f;
+        for (int i = 0; i < len; i++) sum += xr[i];
+        float mean = sum / len, sq = 0.0f;
+        for (int i = 0; i < len; i++) {
+            float d = xr[i] - mean;
+            sq = fmaf(d, d, sq);
+        }
+        float inv = 1.0f / sqrtf(sq / len + eps);
+        for (int i = 0; i < len; i++) {
+            float v = (xr[i] - mean) * inv;
+            if (hasScale) v *= scale[i];
+            if (hasBias) v += bias[i];
+            yr[i] = v;
+        }
+    }
+}
+
 extern "C" __global__ void lrn_f32(const float* __restrict__ x, float* __restrict__ y, int C, int spatial, long long count,
                                    int size, float alpha, float beta, float bias) {
     GRID_LOOP(i, count) {

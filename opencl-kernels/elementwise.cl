@@ -76,6 +76,30 @@ __kernel void batchnorm_f32(__global const float* x, __global const float* scale
     y[i] = (x[i] - mean[c]) * rsqrt(var[c] + eps) * scale[c] + bias[c];
 }
 
+// One work-item per row: the mean, then the variance about it (two passes, as LayerNormalization's reference),
+// then the normalised row with the optional per-column scale and bias. Launch: global (rows).
+__kernel void layernorm_f32(__global const float* x, __global const float* scale, __global const float* bias,
+                            __global float* y, int rows, int len, float eps, int hasScale, int hasBias) {
+    int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const float* xr = x + (long)r * len;
+    __global float* yr = y + (long)r * len;
+    float sum = 0.0f;
+    for (int i = 0; i < len; i++) sum += xr[i];
+    float mean = sum / len, sq = 0.0f;
+    for (int i = 0; i < len; i++) {
+        float d = xr[i] - mean;
+        sq = fma(d, d, sq);
+    }
+    float inv = 1.0f / sqrt(sq / len + eps);
+    for (int i = 0; i < len; i++) {
+        float v = (xr[i] - mean) * inv;
+        if (hasScale) v *= scale[i];
+        if (hasBias) v += bias[i];
+        yr[i] = v;
+    }
+}
+
 __kernel void lrn_f32(__global const float* x, __global float* y, int C, int spatial, long count, int size,
                       float alpha, float beta, float bias) {
     long i = get_global_id(0);

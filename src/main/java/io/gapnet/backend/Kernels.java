@@ -13,6 +13,13 @@ public interface Kernels {
     void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
                    DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y);
 
+    /**
+     * Layer normalisation of {@code rows} rows of {@code len} values: {@code y = (x - mean) / sqrt(var + eps) * scale +
+     * bias} with the row's mean and (biased) variance; scale and bias have {@code len} values each and may be null
+     * (1 and 0). Instance and group normalisation are this over [N*C, spatial] and [N*G, C/G*spatial].
+     */
+    void layerNorm(int rows, int len, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias, DeviceBuffer y);
+
     /** Element-wise activation of {@code count} elements; y may be x. */
     void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y);
 

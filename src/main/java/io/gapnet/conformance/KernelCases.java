@@ -131,6 +131,11 @@ public final class KernelCases {
         int n = 3, ch = 5, s = 49;
         c.add(KernelCase.of("batchNorm n3 c5 7x7", n * ch * s,
                 (k, x, y) -> k.batchNorm(n, ch, s, 1e-5f, x[0], x[1], x[2], x[3], x[4], y), n * ch * s, ch, ch, ch, ch).withPositiveInputs());
+        c.add(KernelCase.of("layerNorm 6 rows of 33, scale and bias", 6 * 33,
+                (k, x, y) -> k.layerNorm(6, 33, 1e-5f, x[0], x[1], x[2], y), 6 * 33, 33, 33));
+        c.add(KernelCase.of("layerNorm 4 rows of 300", 4 * 300, (k, x, y) -> k.layerNorm(4, 300, 1e-6f, x[0], null, null, y), 4 * 300));
+        c.add(KernelCase.of("layerNorm 3 rows of 7", 21, (k, x, y) -> k.layerNorm(3, 7, 1e-5f, x[0], x[1], x[2], y), 21, 7, 7)
+                .withSpecialValues());
         for (int size : new int[] {3, 4}) {
             c.add(KernelCase.of("lrn c7 size" + size, 2 * 7 * 9, (k, x, y) -> k.lrn(2, 7, 9, size, 1e-2f, 0.75f, 2f, x[0], y), 2 * 7 * 9));
         }

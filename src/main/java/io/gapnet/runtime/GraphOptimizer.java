@@ -20,7 +20,8 @@ import java.util.Set;
  * Shape-independent rewrites, run once per Session: Constant nodes become initializers; BatchNormalization
  * after a Conv is folded into the Conv's weights and bias; a Conv followed by a residual Add and/or an
  * activation becomes one FusedConv; GELU exported as {@code x * 0.5 * (1 + erf(x / sqrt 2))} becomes one Gelu
- * (gapnet's own before opset 20); initializers nothing reads any more are dropped.
+ * (gapnet's own before opset 20); LayerNorm exported as ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add becomes
+ * one LayerNormalization (gapnet's own before opset 17); initializers nothing reads any more are dropped.
  */
 public final class GraphOptimizer {
     private GraphOptimizer() {}
@@ -29,6 +30,7 @@ public final class GraphOptimizer {
         g = constantsToInitializers(g);
         g = foldBatchNorm(g);
         g = fuseGelu(g);
+        g = fuseLayerNorm(g);
         g = fuseConvEpilogues(g);
         return pruneInitializers(g);
     }
@@ -179,6 +181,87 @@ public final class GraphOptimizer {
             removed.addAll(chain);
             String domain = g.opset() >= 20 ? "" : OpSet.GAPNET_DOMAIN;
             replaced.put(last, last.rewrite("Gelu", domain, List.of(x), List.of(last.output(0)), Attributes.none(), chain));
+        }
+        if (replaced.isEmpty()) return g;
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (removed.contains(n)) continue;
+            nodes.add(replaced.getOrDefault(n, n));
+        }
+        return g.withNodes(nodes, inits);
+    }
+
+    /** The axes of a ReduceMean (attribute, or constant input from opset 18), or null. */
+    private static long[] meanAxes(Node n, Map<String, Tensor> inits) {
+        if (n.attrs().has("axes")) return n.attrs().getInts("axes");
+        Tensor t = n.inputs().size() > 1 ? inits.get(n.input(1)) : null;
+        return t == null || t.dtype().isFloat() ? null : t.toLongs();
+    }
+
+    /** -k for axes {-k, ..., -1} (the trailing axes, whatever the rank), else 0. */
+    private static int trailingAxes(long[] axes) {
+        if (axes == null || axes.length == 0) return 0;
+        long[] sorted = axes.clone();
+        java.util.Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++) if (sorted[i] != i - sorted.length) return 0;
+        return -sorted.length;
+    }
+
+    private static Node sole(Graph g, Map<String, List<Node>> consumers, Set<String> outs, String value, String op) {
+        if (!soleUse(g, consumers, outs, value)) return null;
+        Node n = consumers.get(value).get(0);
+        return isDefault(n, op) ? n : null;
+    }
+
+    /**
+     * Recognises LayerNorm over the trailing axes as exporters write it before opset 17: {@code d = x - mean(x)},
+     * {@code d / sqrt(mean(d^2) + eps) * scale (+ bias)}, scale and bias constants.
+     */
+    static Graph fuseLayerNorm(Graph g) {
+        Map<String, Node> producers = g.producers();
+        Map<String, List<Node>> consumers = g.consumers();
+        Set<String> outs = graphOutputs(g);
+        Map<String, Tensor> inits = g.initializers();
+        Map<Node, Node> replaced = new LinkedHashMap<>();
+        Set<Node> removed = new HashSet<>();
+        for (Node mean : g.nodes()) {
+            if (!isDefault(mean, "ReduceMean") || mean.attrs().getInt("keepdims", 1) == 0) continue;
+            int axis = trailingAxes(meanAxes(mean, inits));
+            Node sub = sole(g, consumers, outs, mean.output(0), "Sub");
+            if (axis == 0 || sub == null || !sub.input(1).equals(mean.output(0)) || !sub.input(0).equals(mean.input(0))) continue;
+            String x = mean.input(0), d = sub.output(0);
+            List<Node> users = consumers.getOrDefault(d, List.of());
+            if (users.size() != 2 || outs.contains(d)) continue;
+            Node pow = users.stream().filter(n -> isDefault(n, "Pow")).findFirst().orElse(null);
+            Node div = users.stream().filter(n -> isDefault(n, "Div")).findFirst().orElse(null);
+            if (pow == null || div == null || !pow.input(0).equals(d) || !near(scalar(inits, pow.input(1)), 2) || !div.input(0).equals(d)) continue;
+            Node var = sole(g, consumers, outs, pow.output(0), "ReduceMean");
+            if (var == null || var.attrs().getInt("keepdims", 1) == 0 || trailingAxes(meanAxes(var, inits)) != axis) continue;
+            Node add = sole(g, consumers, outs, var.output(0), "Add");
+            String epsName = add == null ? null : other(add, var.output(0));
+            double eps = epsName == null ? Double.NaN : scalar(inits, epsName);
+            Node sqrt = add == null || !(eps >= 0) ? null : sole(g, consumers, outs, add.output(0), "Sqrt");
+            if (sqrt == null || !div.input(1).equals(sqrt.output(0)) || !soleUse(g, consumers, outs, sqrt.output(0))) continue;
+            Node mul = sole(g, consumers, outs, div.output(0), "Mul");
+            String scale = mul == null ? null : other(mul, div.output(0));
+            if (scale == null || !inits.containsKey(scale) || !inits.get(scale).dtype().isFloat()) continue;
+            List<Node> chain = new ArrayList<>(List.of(mean, sub, pow, var, add, sqrt, div, mul));
+            Node last = mul;
+            String bias = "";
+            Node addBias = sole(g, consumers, outs, mul.output(0), "Add");
+            String b = addBias == null ? null : other(addBias, mul.output(0));
+            if (b != null && inits.containsKey(b) && inits.get(b).dtype().isFloat()) {
+                chain.add(addBias);
+                last = addBias;
+                bias = b;
+            }
+            if (chain.stream().anyMatch(removed::contains)) continue;
+            chain.remove(last);
+            removed.addAll(chain);
+            Attributes attrs = new Attributes(Map.of("axis", (long) axis, "epsilon", (float) eps));
+            String domain = g.opset() >= 17 ? "" : OpSet.GAPNET_DOMAIN;
+            List<String> in = bias.isEmpty() ? List.of(x, scale) : List.of(x, scale, bias);
+            replaced.put(last, last.rewrite("LayerNormalization", domain, in, List.of(last.output(0)), attrs, chain));
         }
         if (replaced.isEmpty()) return g;
         List<Node> nodes = new ArrayList<>();

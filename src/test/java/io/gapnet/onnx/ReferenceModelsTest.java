@@ -46,11 +46,15 @@ class ReferenceModelsTest {
     }
 
     @Test
-    void theExportedGeluIsFusedIntoOneOp() throws Exception {
+    void theExportedGeluAndLayerNormAreFused() throws Exception {
         Graph g = GraphOptimizer.optimize(OnnxImporter.load(ROOT.resolve("convnext-mini-opset13/model.onnx")));
         assertEquals(0, g.nodes().stream().filter(n -> n.opType().equals("Erf")).count(), "every erf GELU is fused");
         List<Node> gelus = g.nodes().stream().filter(n -> n.opType().equals("Gelu")).toList();
         assertEquals(2, gelus.size(), "the two exact GELUs (the third is the tanh form)");
+        // stem, three blocks, downsampling and head: six LayerNorms, each exported as nine nodes
+        assertEquals(6, g.nodes().stream().filter(n -> n.opType().equals("LayerNormalization")).count(), g.nodes().toString());
+        assertEquals(0, g.nodes().stream().filter(n -> n.opType().equals("Sqrt")).count());
+        assertEquals(1, g.nodes().stream().filter(n -> n.opType().equals("ReduceMean")).count(), "only the head's GAP is left");
     }
 
     static io.gapnet.tensor.Tensor pb(Path file) throws Exception {

@@ -38,6 +38,13 @@ class CpuKernels implements Kernels {
     }
 
     @Override
+    public void layerNorm(int rows, int len, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias, DeviceBuffer y) {
+        long size = (long) rows * len;
+        ElementwiseRef.layerNorm(rows, len, eps, f(x, size, "layerNorm input"), scale == null ? null : f(scale, len, "layerNorm scale"),
+                bias == null ? null : f(bias, len, "layerNorm bias"), f(y, size, "layerNorm output"));
+    }
+
+    @Override
     public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
                           DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
         long size = (long) n * c * spatial;

@@ -29,6 +29,23 @@ final class ElementwiseRef {
         }
     }
 
+    static void layerNorm(int rows, int len, float eps, float[] x, float[] scale, float[] bias, float[] y) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * len;
+            double sum = 0;
+            for (int i = 0; i < len; i++) sum += x[base + i];
+            double mean = sum / len, sq = 0;
+            for (int i = 0; i < len; i++) sq += (x[base + i] - mean) * (x[base + i] - mean);
+            double inv = 1 / Math.sqrt(sq / len + eps);
+            for (int i = 0; i < len; i++) {
+                double v = (x[base + i] - mean) * inv;
+                if (scale != null) v *= scale[i];
+                if (bias != null) v += bias[i];
+                y[base + i] = (float) v;
+            }
+        }
+    }
+
     static void batchNorm(int n, int c, int spatial, float eps, float[] x, float[] scale, float[] bias,
                           float[] mean, float[] var, float[] y) {
         for (int i = 0; i < n; i++) {

@@ -152,6 +152,15 @@ final class CudaKernels implements Kernels {
     }
 
     @Override
+    public void layerNorm(int rows, int len, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias, DeviceBuffer y) {
+        long size = (long) rows * len;
+        CUdeviceptr xp = ptr(x, size, "layerNorm input");
+        new Launch("elementwise", "layernorm_f32").p(xp).p(scale == null ? xp : ptr(scale, len, "layerNorm scale"))
+                .p(bias == null ? xp : ptr(bias, len, "layerNorm bias")).p(ptr(y, size, "layerNorm output")).i(rows).i(len)
+                .f(eps).i(scale == null ? 0 : 1).i(bias == null ? 0 : 1).run1d(rows);
+    }
+
+    @Override
     public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
                           DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
         long count = (long) n * c * spatial;

@@ -132,6 +132,15 @@ final class ClKernels implements Kernels {
     }
 
     @Override
+    public void layerNorm(int rows, int len, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias, DeviceBuffer y) {
+        long size = (long) rows * len;
+        long xm = mem(x, size, "layerNorm input");
+        new Launch("elementwise.cl", "layernorm_f32").mem(xm).mem(scale == null ? xm : mem(scale, len, "layerNorm scale"))
+                .mem(bias == null ? xm : mem(bias, len, "layerNorm bias")).mem(mem(y, size, "layerNorm output")).i(rows).i(len)
+                .f(eps).i(scale == null ? 0 : 1).i(bias == null ? 0 : 1).run(rows);
+    }
+
+    @Override
     public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
                           DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
         long count = (long) n * c * spatial;

@@ -12,16 +12,17 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * LayerNormalization, InstanceNormalization, GroupNormalization, LpNormalization and GlobalLpPool, lowered onto the
- * reduction, broadcasting and activation kernels every backend has: the mean, then the mean of the squared
- * deviations (two passes, as accurate as the reference's double sums allow in float), then one division by
- * {@code sqrt(var + eps)} and the affine part.
+ * LayerNormalization, InstanceNormalization, GroupNormalization, LpNormalization and GlobalLpPool. The three
+ * normalisations are the layerNorm kernel over rows of the trailing axes (LayerNormalization with its scale and bias
+ * fused; instance and group normalisation as [N*C, spatial] and [N*G, C/G*spatial] rows, then their per-channel
+ * affine part); the Lp ops are reductions and broadcasting.
  */
 final class NormOps {
     private NormOps() {}
 
-    static void register(Map<String, OpLowering> ops) {
+    static void register(Map<String, OpLowering> ops, Map<String, OpLowering> gapnet) {
         ops.put("LayerNormalization", NormOps::layerNorm);
+        gapnet.put("LayerNormalization", NormOps::layerNorm); // the decomposed form before opset 17, fused by the optimiser
         ops.put("InstanceNormalization", NormOps::instanceNorm);
         ops.put("GroupNormalization", NormOps::groupNorm);
         ops.put("LpNormalization", NormOps::lpNorm);
@@ -46,17 +47,15 @@ final class NormOps {
         return axes;
     }
 
-    /** {@code (x - mean) / sqrt(var + eps)} over the flagged axes; an empty extent is an error. */
-    static Value standardize(PlanBuilder b, Value x, boolean[] axes, float eps) {
-        long count = 1;
-        for (int i = 0; i < axes.length; i++) if (axes[i]) count *= x.dim(i);
-        if (count == 0) throw b.error("normalising over an empty extent (input " + Shapes.str(x.shape()) + ")");
-        Value mean = reduceKeep(b, ReduceOp.MEAN, x, axes);
-        Value d = ElementwiseOps.apply(b, BinaryOp.SUB, x, mean);
-        Value var = reduceKeep(b, ReduceOp.MEAN, ElementwiseOps.apply(b, BinaryOp.MUL, d, d), axes);
-        Value sd = activation(b, Activation.of(Activation.Kind.SQRT),
-                ElementwiseOps.apply(b, BinaryOp.ADD, var, b.constant(Tensor.scalar(eps))));
-        return ElementwiseOps.apply(b, BinaryOp.DIV, d, sd);
+    /**
+     * {@code (x - mean) / sqrt(var + eps) * scale + bias} over the axes from {@code first} on, one row per position of
+     * the axes before; scale and bias (null for none) have one value per row element. An empty extent is an error.
+     */
+    static Value standardize(PlanBuilder b, Value x, int first, float eps, Value scale, Value bias) {
+        int rows = Shapes.prod(x.shape(), 0, first), len = Shapes.prod(x.shape(), first, x.rank());
+        if (len == 0) throw b.error("normalising over an empty extent (input " + Shapes.str(x.shape()) + ")");
+        Value s = scale == null ? null : b.alias(scale, new int[] {len}), t = bias == null ? null : b.alias(bias, new int[] {len});
+        return b.emit("LayerNormalization", x.shape(), 0, (k, in, o) -> k.layerNorm(rows, len, eps, in[0], in[1], in[2], o), x, s, t);
     }
 
     private static float epsilon(PlanBuilder b) {
@@ -82,14 +81,19 @@ final class NormOps {
         int axis = Shapes.axis(b.node().attrs().getInt("axis", -1), r, b.node().describe());
         Value scale = b.floatIn(1), bias = b.opt(2) == null ? null : b.floatIn(2);
         int[] normalized = Arrays.copyOfRange(x.shape(), axis, r);
+        boolean fused = true;
         for (Value p : bias == null ? new Value[] {scale} : new Value[] {scale, bias}) {
-            if (Shapes.numel(p.shape()) != Shapes.numel(normalized) && p.numel() != 1) {
+            if (p.numel() != Shapes.numel(normalized) && p.numel() != 1) {
                 throw b.error("Scale and B must have the normalised shape " + Shapes.str(normalized) + " but one has "
                         + Shapes.str(p.shape()));
             }
+            fused &= p.numel() == Shapes.numel(normalized);
         }
-        Value y = standardize(b, x, from(r, axis), epsilon(b));
-        b.output(affine(b, y, scale, bias, "Scale and B do not broadcast against the normalised axes"));
+        if (fused) { // the usual case: scale and bias applied inside the kernel
+            b.output(standardize(b, x, axis, epsilon(b), scale, bias));
+            return;
+        }
+        b.output(affine(b, standardize(b, x, axis, epsilon(b), null, null), scale, bias, "Scale and B"));
     }
 
     /** [C] seen as [C, 1, ...] so that it broadcasts over [N, C, spatial...]. */
@@ -108,7 +112,7 @@ final class NormOps {
         int r = x.rank();
         if (r < 3) throw b.error("input must be [N, C, spatial...] but has shape " + Shapes.str(x.shape()));
         int c = x.dim(1);
-        Value y = standardize(b, x, from(r, 2), epsilon(b));
+        Value y = standardize(b, x, 2, epsilon(b), null, null);
         b.output(affine(b, y, perChannel(b, b.floatIn(1), c, r, "scale"), perChannel(b, b.floatIn(2), c, r, "B"), "scale and B"));
     }
 
@@ -127,7 +131,7 @@ final class NormOps {
         }
         int g = (int) groups, per = Shapes.prod(x.shape(), 1, r) / g;
         Value grouped = b.alias(x, new int[] {n, g, per});
-        Value y = standardize(b, grouped, new boolean[] {false, false, true}, epsilon(b));
+        Value y = standardize(b, grouped, 2, epsilon(b), null, null);
         Value scale = b.floatIn(1), bias = b.floatIn(2);
         if (b.opset() < 21 && scale.numel() == g && g != c) { // opset 18: per group, applied before the reshape back
             int[] s = {g, 1};

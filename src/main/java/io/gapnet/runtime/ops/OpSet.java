@@ -17,7 +17,7 @@ public final class OpSet {
         PoolOps.register(DEFAULT);
         ElementwiseOps.register(DEFAULT, GAPNET);
         DenseOps.register(DEFAULT);
-        NormOps.register(DEFAULT);
+        NormOps.register(DEFAULT, GAPNET);
         QuantOps.register(DEFAULT);
         ResizeOps.register(DEFAULT);
         ShapeOps.register(DEFAULT);
