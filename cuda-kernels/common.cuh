@@ -11,7 +11,8 @@ struct Dims8 {
 enum ActKind {
     ACT_NONE = 0, ACT_RELU, ACT_LEAKY_RELU, ACT_CLIP, ACT_SIGMOID, ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_TANH,
     ACT_ELU, ACT_SELU, ACT_SOFTPLUS, ACT_EXP, ACT_LOG, ACT_SQRT, ACT_NEG, ACT_ABS, ACT_RECIPROCAL,
-    ACT_ERF, ACT_GELU, ACT_GELU_TANH, ACT_MISH, ACT_SOFTSIGN, ACT_THRESHOLDED_RELU, ACT_CELU, ACT_FLOOR, ACT_CEIL, ACT_ROUND
+    ACT_ERF, ACT_GELU, ACT_GELU_TANH, ACT_MISH, ACT_SOFTSIGN, ACT_THRESHOLDED_RELU, ACT_CELU, ACT_FLOOR, ACT_CEIL, ACT_ROUND,
+    ACT_SILU
 };
 
 __device__ __forceinline__ float apply_act(float x, int kind, float alpha, float beta) {
@@ -44,6 +45,7 @@ __device__ __forceinline__ float apply_act(float x, int kind, float alpha, float
         case ACT_FLOOR: return floorf(x);
         case ACT_CEIL: return ceilf(x);
         case ACT_ROUND: return rintf(x);  // half to even, as ONNX's Round
+        case ACT_SILU: return x / (1.0f + expf(-x));
         default: return x;
     }
 }

@@ -29,6 +29,7 @@
 #define ACT_FLOOR 24
 #define ACT_CEIL 25
 #define ACT_ROUND 26
+#define ACT_SILU 27
 
 inline float apply_act(float x, int kind, float alpha, float beta) {
     switch (kind) {
@@ -60,6 +61,7 @@ inline float apply_act(float x, int kind, float alpha, float beta) {
         case ACT_FLOOR: return floor(x);
         case ACT_CEIL: return ceil(x);
         case ACT_ROUND: return rint(x); /* half to even, as ONNX's Round */
+        case ACT_SILU: return x / (1.0f + exp(-x));
         default: return x;
     }
 }

@@ -10,13 +10,14 @@ package io.gapnet.backend;
  *
  * <p>GELU is {@code x/2 * (1 + erf(x / sqrt 2))}, GELU_TANH the tanh approximation
  * {@code x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))}; ThresholdedRelu's alpha and Celu's alpha are
- * {@code alpha}; ROUND rounds half to even, as ONNX's Round does.
+ * {@code alpha}; ROUND rounds half to even, as ONNX's Round does; SILU (swish) is {@code x * sigmoid(x)}, which
+ * exporters write as Sigmoid and Mul and the optimiser fuses.
  */
 public record Activation(Kind kind, float alpha, float beta) {
     /** The element-wise function; NONE is the identity. */
     public enum Kind { NONE, RELU, LEAKY_RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, ELU, SELU, SOFTPLUS,
         EXP, LOG, SQRT, NEG, ABS, RECIPROCAL, ERF, GELU, GELU_TANH, MISH, SOFTSIGN, THRESHOLDED_RELU, CELU, FLOOR,
-        CEIL, ROUND }
+        CEIL, ROUND, SILU }
 
     public static final Activation NONE = new Activation(Kind.NONE, 0, 0);
     public static final Activation RELU = new Activation(Kind.RELU, 0, 0);
@@ -66,6 +67,7 @@ public record Activation(Kind kind, float alpha, float beta) {
             case FLOOR: return (float) Math.floor(x);
             case CEIL: return (float) Math.ceil(x);
             case ROUND: return (float) Math.rint(x);
+            case SILU: return (float) (x / (1.0 + Math.exp(-x)));
             default: throw new AssertionError(kind);
         }
     }

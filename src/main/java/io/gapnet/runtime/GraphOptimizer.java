@@ -21,7 +21,8 @@ import java.util.Set;
  * after a Conv is folded into the Conv's weights and bias; a Conv followed by a residual Add and/or an
  * activation becomes one FusedConv; GELU exported as {@code x * 0.5 * (1 + erf(x / sqrt 2))} becomes one Gelu
  * (gapnet's own before opset 20); LayerNorm exported as ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add becomes
- * one LayerNormalization (gapnet's own before opset 17); initializers nothing reads any more are dropped.
+ * one LayerNormalization (gapnet's own before opset 17); x * Sigmoid(x), x * HardSigmoid(x) and x * Tanh(Softplus(x))
+ * become SiLU, HardSwish and Mish; initializers nothing reads any more are dropped.
  */
 public final class GraphOptimizer {
     private GraphOptimizer() {}
@@ -31,8 +32,20 @@ public final class GraphOptimizer {
         g = foldBatchNorm(g);
         g = fuseGelu(g);
         g = fuseLayerNorm(g);
+        g = fuseGatedActivations(g);
         g = fuseConvEpilogues(g);
         return pruneInitializers(g);
+    }
+
+    /** g without the removed nodes and with the replaced ones swapped in, in the same order; g itself when nothing changed. */
+    private static Graph rebuilt(Graph g, Map<Node, Node> replaced, Set<Node> removed, Map<String, Tensor> inits) {
+        if (replaced.isEmpty()) return g;
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (removed.contains(n)) continue;
+            nodes.add(replaced.getOrDefault(n, n));
+        }
+        return g.withNodes(nodes, inits);
     }
 
     private static boolean isDefault(Node n, String op) {
@@ -104,13 +117,7 @@ public final class GraphOptimizer {
                     List.of(bn)));
             removed.add(bn);
         }
-        if (replaced.isEmpty()) return g;
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            if (removed.contains(n)) continue;
-            nodes.add(replaced.getOrDefault(n, n));
-        }
-        return g.withNodes(nodes, inits);
+        return rebuilt(g, replaced, removed, inits);
     }
 
     /** The single float value of an initializer, or NaN when {@code name} is not a one-element float constant. */
@@ -182,13 +189,7 @@ public final class GraphOptimizer {
             String domain = g.opset() >= 20 ? "" : OpSet.GAPNET_DOMAIN;
             replaced.put(last, last.rewrite("Gelu", domain, List.of(x), List.of(last.output(0)), Attributes.none(), chain));
         }
-        if (replaced.isEmpty()) return g;
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            if (removed.contains(n)) continue;
-            nodes.add(replaced.getOrDefault(n, n));
-        }
-        return g.withNodes(nodes, inits);
+        return rebuilt(g, replaced, removed, inits);
     }
 
     /** The axes of a ReduceMean (attribute, or constant input from opset 18), or null. */
@@ -263,13 +264,52 @@ public final class GraphOptimizer {
             List<String> in = bias.isEmpty() ? List.of(x, scale) : List.of(x, scale, bias);
             replaced.put(last, last.rewrite("LayerNormalization", domain, in, List.of(last.output(0)), attrs, chain));
         }
-        if (replaced.isEmpty()) return g;
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            if (removed.contains(n)) continue;
-            nodes.add(replaced.getOrDefault(n, n));
+        return rebuilt(g, replaced, removed, inits);
+    }
+
+    /**
+     * {@code Mul(x, f(x))} where f is Sigmoid (SiLU), HardSigmoid with alpha 1/6 and beta 1/2 (HardSwish) or
+     * Tanh(Softplus) (Mish), f's nodes read by the Mul alone: one activation, which a Conv before it then absorbs.
+     */
+    static Graph fuseGatedActivations(Graph g) {
+        Map<String, Node> producers = g.producers();
+        Map<String, List<Node>> consumers = g.consumers();
+        Set<String> outs = graphOutputs(g);
+        Map<Node, Node> replaced = new LinkedHashMap<>();
+        Set<Node> removed = new HashSet<>();
+        for (Node mul : g.nodes()) {
+            if (!isDefault(mul, "Mul") || mul.inputs().size() != 2 || mul.input(0).equals(mul.input(1))) continue;
+            for (int side = 0; side < 2; side++) {
+                String x = mul.input(side), gate = mul.input(1 - side);
+                Node f = producers.get(gate);
+                if (f == null || removed.contains(f) || !soleUse(g, consumers, outs, gate)) continue;
+                String op = null;
+                int since = 0;
+                List<Node> chain = new ArrayList<>(List.of(f));
+                if (isDefault(f, "Sigmoid") && f.input(0).equals(x)) {
+                    op = "Silu";
+                    since = Integer.MAX_VALUE;
+                } else if (isDefault(f, "HardSigmoid") && f.input(0).equals(x) && near(f.attrs().getFloat("alpha", 0.2f), 1 / 6.0)
+                        && near(f.attrs().getFloat("beta", 0.5f), 0.5)) {
+                    op = "HardSwish";
+                    since = 14;
+                } else if (isDefault(f, "Tanh")) {
+                    Node sp = producers.get(f.input(0));
+                    if (sp != null && isDefault(sp, "Softplus") && sp.input(0).equals(x) && !removed.contains(sp)
+                            && soleUse(g, consumers, outs, sp.output(0))) {
+                        op = "Mish";
+                        since = 18;
+                        chain.add(0, sp);
+                    }
+                }
+                if (op == null) continue;
+                removed.addAll(chain);
+                String domain = g.opset() >= since ? "" : OpSet.GAPNET_DOMAIN;
+                replaced.put(mul, mul.rewrite(op, domain, List.of(x), List.of(mul.output(0)), Attributes.none(), chain));
+                break;
+            }
         }
-        return g.withNodes(nodes, inits);
+        return rebuilt(g, replaced, removed, g.initializers());
     }
 
     static Graph fuseConvEpilogues(Graph g) {
@@ -310,13 +350,7 @@ public final class GraphOptimizer {
             replaced.put(conv, conv.rewrite("FusedConv", OpSet.GAPNET_DOMAIN,
                     List.of(conv.input(0), conv.input(1), conv.input(2), residual), List.of(out), attrs, absorbed));
         }
-        if (replaced.isEmpty()) return g;
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            if (removed.contains(n)) continue;
-            nodes.add(replaced.getOrDefault(n, n));
-        }
-        return g.withNodes(nodes, g.initializers());
+        return rebuilt(g, replaced, removed, g.initializers());
     }
 
     /**

@@ -57,6 +57,13 @@ class ReferenceModelsTest {
         assertEquals(1, g.nodes().stream().filter(n -> n.opType().equals("ReduceMean")).count(), "only the head's GAP is left");
     }
 
+    @Test
+    void theExportedMishAndHardSwishAreFused() throws Exception {
+        Graph g = GraphOptimizer.optimize(OnnxImporter.load(ROOT.resolve("se-gem-opset11/model.onnx")));
+        assertEquals(0, g.nodes().stream().filter(n -> n.opType().equals("Softplus") || n.opType().equals("HardSigmoid")).count(),
+                g.nodes().toString());
+    }
+
     static io.gapnet.tensor.Tensor pb(Path file) throws Exception {
         return TensorDecoder.decode(io.gapnet.onnx.proto.Onnx.TensorProto.parseFrom(java.nio.file.Files.readAllBytes(file)), file.toString());
     }

@@ -137,4 +137,31 @@ class GraphOptimizerTest {
         Graph g = GraphOptimizer.optimize(decomposedGelu(0, 2, 17)); // 2 + erf: not GELU
         assertEquals(5, g.nodes().size(), g.nodes().toString());
     }
+
+    @Test
+    void swishHardSwishAndMishAsExportedBecomeOneActivationThatAConvAbsorbs() {
+        // conv (1x1, weight 1) -> Sigmoid -> Mul = SiLU; then x * HardSigmoid(x) and x * Tanh(Softplus(x)) on the input
+        List<Node> nodes = List.of(
+                new Node("conv", "Conv", List.of("x", "w"), List.of("c"), Attributes.none()),
+                new Node("sig", "Sigmoid", List.of("c"), List.of("s"), Attributes.none()),
+                new Node("silu", "Mul", List.of("c", "s"), List.of("y1"), Attributes.none()),
+                new Node("hs", "HardSigmoid", List.of("x"), List.of("h"), new Attributes(Map.of("alpha", 1f / 6, "beta", 0.5f))),
+                new Node("hswish", "Mul", List.of("h", "x"), List.of("y2"), Attributes.none()),
+                new Node("sp", "Softplus", List.of("x"), List.of("p"), Attributes.none()),
+                new Node("th", "Tanh", List.of("p"), List.of("t"), Attributes.none()),
+                new Node("mish", "Mul", List.of("x", "t"), List.of("y3"), Attributes.none()));
+        Graph graph = new Graph("gated", nodes, Map.of("w", Tensor.of(new float[] {1}, 1, 1, 1, 1)),
+                List.of(new ValueInfo("x", DType.FLOAT32, null, null)), List.of(new ValueInfo("y1", DType.FLOAT32, null, null),
+                new ValueInfo("y2", DType.FLOAT32, null, null), new ValueInfo("y3", DType.FLOAT32, null, null)), 13);
+        Graph g = GraphOptimizer.optimize(graph);
+        assertEquals(List.of("FusedConv", "HardSwish", "Mish"), g.nodes().stream().map(Node::opType).toList());
+        assertEquals("SILU", g.nodes().get(0).attrs().getString("activation", ""));
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(graph, cpu)) {
+            Map<String, Tensor> y = s.run(Map.of("x", Tensor.of(new float[] {1}, 1, 1, 1, 1)));
+            // 1 / (1 + e^-1); 1 * (1/6 + 1/2); tanh(ln(1 + e))
+            Approx.assertTensor(new int[] {1, 1, 1, 1}, new float[] {0.7310586f}, y.get("y1"));
+            Approx.assertTensor(new int[] {1, 1, 1, 1}, new float[] {2f / 3}, y.get("y2"));
+            Approx.assertTensor(new int[] {1, 1, 1, 1}, new float[] {0.8650984f}, y.get("y3"));
+        }
+    }
 }

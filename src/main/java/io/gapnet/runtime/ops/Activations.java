@@ -15,9 +15,15 @@ public final class Activations {
             "HardSwish", "Tanh", "Elu", "Selu", "Softplus", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Erf", "Gelu",
             "Mish", "Softsign", "ThresholdedRelu", "Celu", "Floor", "Ceil", "Round");
 
-    /** True for a node {@link #of} maps: a default-domain activation, or gapnet's own Gelu (fused from its pattern). */
+    /**
+     * The activations the optimiser creates from their exported patterns in gapnet's domain, where the model's opset
+     * has no such op (Gelu before 20, HardSwish before 14, Mish before 18; Silu has none).
+     */
+    public static final java.util.List<String> GAPNET_OPS = java.util.List.of("Gelu", "Silu", "HardSwish", "Mish");
+
+    /** True for a node {@link #of} maps: a default-domain activation, or one of {@link #GAPNET_OPS}. */
     public static boolean isActivation(Node n) {
-        return n.domain().isEmpty() ? OPS.contains(n.opType()) : n.domain().equals(OpSet.GAPNET_DOMAIN) && n.opType().equals("Gelu");
+        return n.domain().isEmpty() ? OPS.contains(n.opType()) : n.domain().equals(OpSet.GAPNET_DOMAIN) && GAPNET_OPS.contains(n.opType());
     }
 
     /**
@@ -64,6 +70,7 @@ public final class Activations {
             case "Floor": return Activation.of(Activation.Kind.FLOOR);
             case "Ceil": return Activation.of(Activation.Kind.CEIL);
             case "Round": return Activation.of(Activation.Kind.ROUND);
+            case "Silu": return Activation.of(Activation.Kind.SILU); // gapnet's own, fused from x * Sigmoid(x)
             case "Clip": {
                 if (opset < 11) {
                     return Activation.clip(a.getFloat("min", -Float.MAX_VALUE), a.getFloat("max", Float.MAX_VALUE));
@@ -110,7 +117,7 @@ public final class Activations {
             case LEAKY_RELU: op = "LeakyRelu"; a.put("alpha", act.alpha()); break;
             case SIGMOID: op = "Sigmoid"; break;
             case TANH: op = "Tanh"; break;
-            case HARD_SWISH: op = "HardSwish"; break;
+            case HARD_SWISH: op = "HardSwish"; if (opset < 14) domain = OpSet.GAPNET_DOMAIN; break;
             case ELU: op = "Elu"; a.put("alpha", act.alpha()); break;
             case SELU: op = "Selu"; a.put("alpha", act.alpha()); a.put("gamma", act.beta()); break;
             case SOFTPLUS: op = "Softplus"; break;
@@ -127,13 +134,14 @@ public final class Activations {
                 if (act.kind() == Activation.Kind.GELU_TANH) a.put("approximate", "tanh");
                 if (opset < 20) domain = OpSet.GAPNET_DOMAIN;
                 break;
-            case MISH: op = "Mish"; break;
+            case MISH: op = "Mish"; if (opset < 18) domain = OpSet.GAPNET_DOMAIN; break;
             case SOFTSIGN: op = "Softsign"; break;
             case THRESHOLDED_RELU: op = "ThresholdedRelu"; a.put("alpha", act.alpha()); break;
             case CELU: op = "Celu"; a.put("alpha", act.alpha()); break;
             case FLOOR: op = "Floor"; break;
             case CEIL: op = "Ceil"; break;
             case ROUND: op = "Round"; break;
+            case SILU: op = "Silu"; domain = OpSet.GAPNET_DOMAIN; break; // no ONNX op: Sigmoid and Mul
             case CLIP:
                 op = "Clip";
                 if (opset < 11) {

@@ -19,7 +19,7 @@ final class ElementwiseOps {
 
     static void register(Map<String, OpLowering> ops, Map<String, OpLowering> gapnet) {
         for (String op : Activations.OPS) ops.put(op, ElementwiseOps::activation);
-        gapnet.put("Gelu", ElementwiseOps::activation); // the erf pattern before opset 20, fused by the optimiser
+        for (String op : Activations.GAPNET_OPS) gapnet.put(op, ElementwiseOps::activation); // fused by the optimiser
         ops.put("PRelu", b -> b.output(apply(b, BinaryOp.PRELU, b.floatIn(0), b.floatIn(1))));
         ops.put("LRN", ElementwiseOps::lrn);
         ops.put("Add", b -> b.output(binary(b, BinaryOp.ADD)));
