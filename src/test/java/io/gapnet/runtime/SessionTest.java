@@ -100,7 +100,7 @@ class SessionTest {
                 Object[] args = new Object[m.getParameterCount()];
                 Class<?>[] types = m.getParameterTypes();
                 for (int i = 0; i < args.length; i++) {
-                    args[i] = types[i] == int.class ? 1 : types[i] == Tensor.class ? random(1, 1, 3, 32, 32)
+                    args[i] = types[i] == int.class ? 1 : types[i] == boolean.class ? false : types[i] == Tensor.class ? random(1, 1, 3, 32, 32)
                             : types[i] == Map.class ? Map.of() : types[i] == java.util.Collection.class ? java.util.List.of() : null;
                 }
                 java.lang.reflect.InvocationTargetException e = assertThrows(java.lang.reflect.InvocationTargetException.class,
