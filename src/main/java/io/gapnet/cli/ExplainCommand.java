@@ -67,6 +67,10 @@ final class ExplainCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     float alpha = 0.5f;
 
+    @Option(names = "--colormap", paramLabel = "NAME", description = "The heatmap's palette: jet, hot, viridis or gray"
+            + " (default: ${DEFAULT-VALUE}).")
+    Heatmap.Colormap colormap = Heatmap.Colormap.JET;
+
     @Mixin
     PreprocessOptions pre = new PreprocessOptions();
 
@@ -103,13 +107,17 @@ final class ExplainCommand implements Callable<Integer> {
             float[] cam = head.cam(features, 0, cls);
             Images.Planes rgb = Images.resizeAndCrop(decoded, p.toBuilder().pixelRange(255).mean(0).std(1)
                     .channels(Preprocessing.Channels.RGB).build());
-            ImageIO.write(Heatmap.overlay(rgb, cam, features.dim(3), features.dim(2), alpha), "png", dst.toFile());
-            Models.noticeIfRandom(resolved);
             float score = logits.floats()[cls];
+            float probability = probabilities ? score : Session.topK(logits, classes, true).get(0).stream()
+                    .filter(q -> q.index() == cls).findFirst().orElseThrow().probability();
+            String caption = String.format(Locale.ROOT, "class %d (%s), probability %.4f%s", cls, names.name(cls), probability,
+                    head.kind() == GapHead.Kind.CLASS_MAPS ? ", the class's own map" : "");
+            ImageIO.write(Heatmap.explained(decoded, Images.cropWindow(decoded.width(), decoded.height(), p), cam, features.dim(3),
+                    features.dim(2), alpha, colormap, caption), "png", dst.toFile());
+            Models.noticeIfRandom(resolved);
             System.out.printf(Locale.ROOT, "%s: class %d (%s), %s %.4f%s; heatmap of %dx%d feature maps written to %s%n", image,
                     cls, names.name(cls), probabilities ? "probability" : "logit", score,
-                    probabilities ? "" : String.format(Locale.ROOT, " (softmax probability %.4f)", Session.topK(logits,
-                            classes, true).get(0).stream().filter(q -> q.index() == cls).findFirst().orElseThrow().probability()),
+                    probabilities ? "" : String.format(Locale.ROOT, " (softmax probability %.4f)", probability),
                     features.dim(3), features.dim(2), dst);
             if (channels != null) {
                 GapHead.Explanation e = head.explain(out.get(head.pooled()), features, 0, cls);
@@ -118,7 +126,7 @@ final class ExplainCommand implements Callable<Integer> {
                     List<GapHead.Channel> top3 = e.top(channels);
                     ImageIO.write(Heatmap.contactSheet(rgb, features, top3.stream().map(GapHead.Channel::channel).toList(),
                             top3.stream().map(c -> String.format(Locale.ROOT, "ch %d %+.3f", c.channel(), c.contribution())).toList(),
-                            alpha), "png", channelMaps.toFile());
+                            alpha, colormap), "png", channelMaps.toFile());
                     System.out.printf(Locale.ROOT, "maps of those %d channels written to %s%n", top3.size(), channelMaps);
                 }
             }

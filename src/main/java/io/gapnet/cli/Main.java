@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true); // --colormap viridis, --format JSONL
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean internal = internal(e);
             cmd.getErr().println("gapnet: " + message(e));

@@ -225,6 +225,18 @@ public final class Images {
     }
 
     /**
+     * The part of a {@code w} x {@code h} image that {@link #resizeAndCrop} keeps, in the image's own pixels:
+     * {x, y, width, height}.
+     */
+    public static double[] cropWindow(int w, int h, Preprocessing p) {
+        long[] size = outputSize(w, h, p);
+        long nw = size[0], nh = size[1], cw = size[2], ch = size[3];
+        double sx = (double) w / nw, sy = (double) h / nh;
+        long x0 = Math.round((nw - cw) / 2.0), y0 = Math.round((nh - ch) / 2.0);
+        return new double[] {x0 * sx, y0 * sy, cw * sx, ch * sy};
+    }
+
+    /**
      * The most pixels one image costs in {@link #toTensor}: its own (decoded) or its resized and cropped output's,
      * whichever is more. A server budgets decoding memory with it from the header, before decoding a pixel.
      *

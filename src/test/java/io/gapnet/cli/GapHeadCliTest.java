@@ -116,4 +116,23 @@ class GapHeadCliTest {
         r = CliRunner.run("embed", "--model", "resnet18", "--layer", "no-such-layer", img.toString());
         assertTrue(r.code() != 0 && r.err().contains("no value or node named 'no-such-layer'"), r.err());
     }
+
+    @Test
+    void theCamPngShowsTheWholeImageTheCropAColourBarAndTheClass(@TempDir Path dir) throws Exception {
+        Path img = png(dir), cam = dir.resolve("cam.png");
+        CliRunner.Result r = CliRunner.run("explain", "--model", "resnet18", "--resize", "64", "--crop", "64", "--colormap", "viridis",
+                "-o", cam.toString(), img.toString());
+        assertEquals(0, r.code(), r.err());
+        BufferedImage out = ImageIO.read(cam.toFile());
+        // the whole 80x60 image, a 60-pixel colour bar to its right, a 22-pixel caption below
+        assertEquals(80 + 60, out.getWidth());
+        assertEquals(60 + 22, out.getHeight());
+        // resized to 85x64 and cropped to 64x64 from x = 11, i.e. x >= 10.35 in the image: column 2 lies outside, dimmed
+        // to 0.45 of (6, 120, 32) at row 30
+        int rgb = out.getRGB(2, 30);
+        assertEquals(Math.round(0.45f * 120), (rgb >> 8) & 0xff, 1);
+        assertEquals(Math.round(0.45f * 6), (rgb >> 16) & 0xff, 1);
+        r = CliRunner.run("explain", "--model", "resnet18", "--colormap", "rainbow", img.toString());
+        assertTrue(r.code() != 0 && r.err().contains("rainbow"), r.err());
+    }
 }
