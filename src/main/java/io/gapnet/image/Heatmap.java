@@ -54,12 +54,8 @@ public final class Heatmap {
         int ww = Math.max(1, Math.min(w - wx, (int) Math.round(window[2] * scale)));
         int wh = Math.max(1, Math.min(h - wy, (int) Math.round(window[3] * scale)));
         float[] up = Images.resize(cam, camW, camH, ww, wh);
-        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
-        for (float v : up) {
-            lo = Math.min(lo, v);
-            hi = Math.max(hi, v);
-        }
-        float span = hi > lo ? hi - lo : 1f;
+        float[] range = range(up);
+        float lo = range[0], hi = range[1], span = hi > lo ? hi - lo : 1f;
         int bar = 60, foot = 22;
         BufferedImage img = new BufferedImage(w + bar, h + foot, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
@@ -108,12 +104,8 @@ public final class Heatmap {
     public static BufferedImage overlay(Images.Planes rgb, float[] cam, int camW, int camH, float alpha, Colormap colormap) {
         int w = rgb.width(), h = rgb.height();
         float[] up = Images.resize(cam, camW, camH, w, h);
-        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
-        for (float v : up) {
-            lo = Math.min(lo, v);
-            hi = Math.max(hi, v);
-        }
-        float span = hi > lo ? hi - lo : 1f;
+        float[] range = range(up);
+        float lo = range[0], hi = range[1], span = hi > lo ? hi - lo : 1f;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         float[][] p = rgb.data();
         for (int i = 0; i < w * h; i++) {
@@ -124,6 +116,16 @@ public final class Heatmap {
             img.setRGB(i % w, i / w, (r << 16) | (g << 8) | b);
         }
         return img;
+    }
+
+    /** The smallest and largest value of a map. */
+    private static float[] range(float[] map) {
+        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+        for (float v : map) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        return new float[] {lo, hi};
     }
 
     private static int blend(float base, int color, float alpha) {
