@@ -119,6 +119,11 @@ final class ExplainCommand implements Callable<Integer> {
                     cls, names.name(cls), probabilities ? "probability" : "logit", score,
                     probabilities ? "" : String.format(Locale.ROOT, " (softmax probability %.4f)", probability),
                     features.dim(3), features.dim(2), dst);
+            if (head.kind() == GapHead.Kind.MLP) {
+                System.out.println("note: the head after GAP is not linear (linear, " + head.hidden().act() + ", linear): the map and"
+                        + " the channels use it linearised at this image, each hidden unit as the slope act(h)/h, exact for this"
+                        + " image only");
+            }
             if (channels != null) {
                 GapHead.Explanation e = head.explain(out.get(head.pooled()), features, 0, cls);
                 printChannels(e, channels, probabilities || s.endsIn("Sigmoid") ? null : score);

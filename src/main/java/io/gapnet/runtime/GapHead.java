@@ -3,6 +3,7 @@ package io.gapnet.runtime;
 import io.gapnet.ModelException;
 import io.gapnet.model.Graph;
 import io.gapnet.model.Node;
+import io.gapnet.runtime.ops.Activations;
 import io.gapnet.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,20 +28,39 @@ import java.util.Map;
  *                or the head has no linear layer
  * @param bias the linear layer's bias per class (Gemm's beta applied), or null when it has none or it is not constant
  */
-public record GapHead(Kind kind, String features, String pooled, float[][] weights, float[] bias) {
+public record GapHead(Kind kind, String features, String pooled, float[][] weights, float[] bias, Hidden hidden) {
     /** How the scores come from the GAP vector. */
     public enum Kind {
         /** scores = W * gap + b */
         LINEAR,
         /** scores = gap: one feature map per class */
-        CLASS_MAPS
+        CLASS_MAPS,
+        /**
+         * scores = W * act(W1 * gap + b1) + b: not linear. For one image each hidden unit j acts as the line through
+         * the origin with slope act(h_j) / h_j, so the scores are exactly a linear map of that image's GAP vector, which
+         * the CAM and the per-channel explanation use (true for that image alone)
+         */
+        MLP
+    }
+
+    /**
+     * The first layer of an {@link Kind#MLP} head.
+     *
+     * @param weights [hidden][C]
+     * @param bias [hidden], or null
+     * @param act the activation after it
+     */
+    public record Hidden(float[][] weights, float[] bias, io.gapnet.backend.Activation act) {}
+
+    GapHead(Kind kind, String features, String pooled, float[][] weights, float[] bias) {
+        this(kind, features, pooled, weights, bias, null);
     }
 
     /**
      * One channel's part in a class's logit.
      *
      * @param channel the channel of the GAP vector
-     * @param weight the linear layer's weight {@code W[c, k]}
+     * @param weight the linear layer's weight {@code W[c, k]} (for an {@link Kind#MLP} head, its linearisation at the image)
      * @param mean the channel's GAP value (the mean of its feature map)
      * @param max the largest value of its feature map
      * @param contribution {@code weight * mean}, its term of the logit
@@ -77,7 +97,7 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
         Map<String, Node> producers = g.producers();
         String out = g.outputs().get(0).name();
         Node n = producers.get(out);
-        Node linear = null, biasAdd = null;
+        Node linear = null, biasAdd = null, act = null, inner = null, innerAdd = null;
         String trail = "output '" + out + "'";
         while (n != null) {
             trail = n.describe();
@@ -86,7 +106,15 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
                 if (linear == null && biasAdd == null) {
                     return new Walk(new GapHead(Kind.CLASS_MAPS, n.input(0), n.output(0), null, null), null, null);
                 }
-                if (linear == null) break;
+                if (linear == null || (act != null && inner == null)) break;
+                if (inner != null) {
+                    Hidden hidden = new Hidden(weights(g, inner), bias(g, inner, innerAdd),
+                            Activations.of(act, g.initializers()::get, g.opset()));
+                    boolean constant = hidden.weights() != null && hidden.act() != null;
+                    GapHead h = new GapHead(Kind.MLP, n.input(0), n.output(0), constant ? weights(g, linear) : null,
+                            bias(g, linear, biasAdd), constant ? hidden : null);
+                    return new Walk(h, null, null);
+                }
                 return new Walk(new GapHead(Kind.LINEAR, n.input(0), n.output(0), weights(g, linear), bias(g, linear, biasAdd)), null, null);
             }
             if (op.equals("GlobalMaxPool")) {
@@ -95,13 +123,20 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
                         + " every position; after max pooling only one position per channel counts. The embedding is still there:"
                         + " gapnet embed --layer " + n.output(0)));
             }
-            boolean passThrough = op.equals("Softmax") || op.equals("Sigmoid") || op.equals("Flatten")
+            // a Softmax or Sigmoid only after the (last) linear layer; between the two of an MLP head an activation
+            boolean passThrough = (linear == null && (op.equals("Softmax") || op.equals("Sigmoid"))) || op.equals("Flatten")
                     || op.equals("Reshape") || op.equals("Squeeze") || op.equals("Identity") || op.equals("Dropout");
             if (op.equals("Gemm") || op.equals("MatMul")) {
-                if (linear != null) break;
-                linear = n;
+                if (linear == null) linear = n;
+                else if (act != null && inner == null) inner = n;
+                else break;
             } else if (op.equals("Add") && linear == null && biasAdd == null) {
                 biasAdd = n; // MatMul + Add, met from the output side first
+            } else if (op.equals("Add") && act != null && inner == null && innerAdd == null) {
+                innerAdd = n;
+            } else if (linear != null && act == null && Activations.isActivation(n)
+                    && Activations.of(n, g.initializers()::get, g.opset()) != null) {
+                act = n;
             } else if (!passThrough) {
                 break;
             }
@@ -164,6 +199,13 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
             lines.add("head: GAP of one map per class (Network in Network, SqueezeNet): a class's score is the mean of its map");
             lines.add("class activation maps: yes (each class's own map); per-channel explanation: no (no linear layer);"
                     + " embedding: the GAP vector '" + pooled + "'");
+        } else if (h != null && h.kind() == Kind.MLP) {
+            pooled = h.pooled();
+            lines.add("head: GAP -> linear layer -> " + (h.hidden() == null ? "activation" : h.hidden().act()) + " -> linear layer"
+                    + " (not linear)");
+            lines.add((h.weights() == null ? "class activation maps and per-channel explanation: no (the weights are not constants)"
+                    : "class activation maps and per-channel explanation: yes, from the head linearised at each image (each hidden"
+                    + " unit's slope act(h)/h), exact for that image") + "; embedding: the GAP vector '" + pooled + "'");
         } else if (h != null) {
             pooled = h.pooled();
             lines.add("head: GAP -> linear layer" + (h.weights() == null ? " (weights not constant)" : String.format(" from %d channels"
@@ -268,6 +310,48 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
         return weights[c];
     }
 
+    /**
+     * Class c's weights over the GAP channels and its bias for the image whose GAP vector is {@code gap} (from
+     * {@code offset}): the linear layer's row, or for an MLP head its exact linearisation at that image.
+     */
+    private double[] effective(int c, float[] w2row, float[] gap, int offset, int channels) {
+        double[] r = new double[channels + 1]; // weights, then the bias
+        r[channels] = bias == null ? 0 : bias[bias.length == 1 ? 0 : c];
+        if (kind != Kind.MLP) {
+            for (int k = 0; k < channels; k++) r[k] = w2row[k];
+            return r;
+        }
+        float[][] w1 = hidden.weights();
+        if (w1[0].length != channels) {
+            throw new ModelException("the feature maps have " + channels + " channels but the head's first layer takes " + w1[0].length);
+        }
+        for (int j = 0; j < w1.length; j++) {
+            double h = hidden.bias() == null ? 0 : hidden.bias()[hidden.bias().length == 1 ? 0 : j];
+            for (int k = 0; k < channels; k++) h += (double) w1[j][k] * gap[offset + k];
+            double a = hidden.act().apply((float) h);
+            if (h == 0) { // the unit's value is act(0), a constant
+                r[channels] += w2row[j] * a;
+                continue;
+            }
+            double slope = w2row[j] * (a / h);
+            for (int k = 0; k < channels; k++) r[k] += slope * w1[j][k];
+            r[channels] += slope * (hidden.bias() == null ? 0 : hidden.bias()[hidden.bias().length == 1 ? 0 : j]);
+        }
+        return r;
+    }
+
+    /** The GAP vector of image n, recomputed from its feature maps. */
+    private static float[] gapOf(Tensor features, int n) {
+        int ch = features.dim(1), hw = features.numel() / features.dim(0) / ch;
+        float[] f = features.floats(), gap = new float[ch];
+        for (int k = 0; k < ch; k++) {
+            double sum = 0;
+            for (int i = 0; i < hw; i++) sum += f[(n * ch + k) * hw + i];
+            gap[k] = (float) (sum / hw);
+        }
+        return gap;
+    }
+
     /** The class activation map of class {@code c} for image {@code n} of feature maps [N, C, H, W]. */
     public float[] cam(Tensor features, int n, int c) {
         int ch = features.dim(1), hw = features.numel() / features.dim(0) / ch;
@@ -275,7 +359,12 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
             if (c < 0 || c >= ch) throw new ModelException("class " + c + " is not in 0.." + (ch - 1));
             return channelMap(features, n, c);
         }
-        float[] w = classWeights(c, ch, "class activation map");
+        float[] w = classWeights(c, kind == Kind.MLP ? hidden.weights().length : ch, "class activation map");
+        if (kind == Kind.MLP) {
+            double[] e = effective(c, w, gapOf(features, n), 0, ch);
+            w = new float[ch];
+            for (int k = 0; k < ch; k++) w[k] = (float) e[k];
+        }
         float[] f = features.floats();
         float[] map = new float[hw];
         for (int k = 0; k < ch; k++) {
@@ -299,17 +388,20 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
      */
     public Explanation explain(Tensor pooled, Tensor features, int n, int c) {
         int ch = pooled.numel() / pooled.dim(0);
-        float[] w = classWeights(c, ch, "per-channel explanation");
+        float[] row = classWeights(c, kind == Kind.MLP ? hidden.weights().length : ch, "per-channel explanation");
         float[] gap = pooled.toFloats();
         if (bias != null && bias.length != 1 && bias.length != weights.length) {
             throw new ModelException("the linear layer's bias has " + bias.length + " values for " + weights.length + " classes");
         }
-        float b = bias == null ? 0 : bias[bias.length == 1 ? 0 : c];
-        double logit = b;
+        double[] e = effective(c, row, gap, n * ch, ch);
+        float[] w = new float[ch];
+        for (int k = 0; k < ch; k++) w[k] = (float) e[k];
+        float b = (float) e[ch];
+        double logit = e[ch];
         float[] contrib = new float[ch];
         for (int k = 0; k < ch; k++) {
-            contrib[k] = w[k] * gap[n * ch + k];
-            logit += contrib[k];
+            contrib[k] = (float) (e[k] * gap[n * ch + k]);
+            logit += e[k] * gap[n * ch + k];
         }
         float[] f = features.floats();
         int hw = features.numel() / features.dim(0) / features.dim(1);

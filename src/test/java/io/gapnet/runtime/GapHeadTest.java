@@ -82,4 +82,34 @@ class GapHeadTest {
             }
         }
     }
+
+    @Test
+    void anMlpHeadLinearisedAtTheImageAddsUpExactly() {
+        // GAP -> Gemm (W1, b1) -> Relu -> Gemm (W2, b2)
+        Map<String, Tensor> w = Map.of("W1", Tensor.of(new float[] {1, -1, -1, 0.5f}, 2, 2), "b1", Tensor.of(new float[] {0, 0.25f}, 2),
+                "W2", Tensor.of(new float[] {2, 3, -1, 1}, 2, 2), "b2", Tensor.of(new float[] {0.5f, 0}, 2));
+        Attributes t = new Attributes(Map.of("transB", 1L));
+        List<Node> nodes = List.of(
+                new Node("gap", "GlobalAveragePool", List.of("x"), List.of("g"), Attributes.none()),
+                new Node("flat", "Flatten", List.of("g"), List.of("f"), Attributes.none()),
+                new Node("fc1", "Gemm", List.of("f", "W1", "b1"), List.of("h"), t),
+                new Node("relu", "Relu", List.of("h"), List.of("a"), Attributes.none()),
+                new Node("fc2", "Gemm", List.of("a", "W2", "b2"), List.of("y"), t));
+        Graph g = new Graph("mlp", nodes, w, List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
+        GapHead head = GapHead.find(g);
+        assertEquals(GapHead.Kind.MLP, head.kind());
+        // maps [1, 3] and [0, 2]: gap (2, 1); h = (1, -1.25); relu (1, 0); logits (2 + 0.5, -1)
+        Tensor features = Tensor.of(new float[] {1, 3, 0, 2}, 1, 2, 1, 2);
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(g, cpu)) {
+            assertArrayEquals(new float[] {2.5f, -1}, s.run(features).floats(), 1e-6f);
+        }
+        // class 0 at this image: the second hidden unit is off, so W_eff = 2 * (1, -1) and b_eff = 0.5
+        GapHead.Explanation e = head.explain(Tensor.of(new float[] {2, 1}, 1, 2), features, 0, 0);
+        assertEquals(2.5, e.logit(), 1e-6);
+        assertEquals(0.5, e.bias(), 1e-6);
+        assertEquals(new GapHead.Channel(0, 2, 2, 3, 4, 1.6f), e.channels().get(0));
+        assertEquals(-2, e.channels().get(1).contribution(), 1e-6);
+        assertArrayEquals(new float[] {2, 2}, head.cam(features, 0, 0), 1e-6f); // 2 * [1, 3] - 2 * [0, 2]
+    }
 }
