@@ -41,11 +41,13 @@ public final class Heatmap {
     /**
      * The whole image with the map over the part the model saw ({@code window}: x, y, width, height in the image's
      * pixels, outlined; the rest dimmed), a colour bar of the map's range on the right and {@code caption} below.
-     * Images wider or taller than 1024 pixels are drawn scaled down.
+     * The image is drawn scaled so that its shorter side is at least 224 pixels and its longer at most 1024.
      */
     public static BufferedImage explained(Images.Planes image, double[] window, float[] cam, int camW, int camH, float alpha,
                                           Colormap colormap, String caption) {
-        double scale = Math.min(1, 1024.0 / Math.max(image.width(), image.height()));
+        // small images drawn larger (the shorter side at least 224 pixels), large ones smaller (the longer at most 1024)
+        double scale = Math.min(Math.max(1, 224.0 / Math.min(image.width(), image.height())),
+                1024.0 / Math.max(image.width(), image.height()));
         int w = Math.max(1, (int) Math.round(image.width() * scale)), h = Math.max(1, (int) Math.round(image.height() * scale));
         float[][] p = image.data();
         float[][] planes = new float[3][];

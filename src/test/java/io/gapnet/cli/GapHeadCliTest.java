@@ -124,14 +124,14 @@ class GapHeadCliTest {
                 "-o", cam.toString(), img.toString());
         assertEquals(0, r.code(), r.err());
         BufferedImage out = ImageIO.read(cam.toFile());
-        // the whole 80x60 image, a 60-pixel colour bar to its right, a 22-pixel caption below
-        assertEquals(80 + 60, out.getWidth());
-        assertEquals(60 + 22, out.getHeight());
-        // resized to 85x64 and cropped to 64x64 from x = 11, i.e. x >= 10.35 in the image: column 2 lies outside, dimmed
-        // to 0.45 of (6, 120, 32) at row 30
-        int rgb = out.getRGB(2, 30);
-        assertEquals(Math.round(0.45f * 120), (rgb >> 8) & 0xff, 1);
-        assertEquals(Math.round(0.45f * 6), (rgb >> 16) & 0xff, 1);
+        // the whole 80x60 image drawn with its shorter side at 224 (299x224), a 60-pixel colour bar to its right, a
+        // 22-pixel caption below
+        assertEquals(299 + 60, out.getWidth());
+        assertEquals(224 + 22, out.getHeight());
+        // resized to 85x64 and cropped to 64x64 from x = 11, i.e. x >= 10.35 in the image (38.6 drawn): drawn column 4 is
+        // image column 1.1, outside, dimmed to 0.45 of green 4 * y = 118.5 at drawn row 112 (image row 29.6)
+        int rgb = out.getRGB(4, 112);
+        assertEquals(0.45 * 118.5, (rgb >> 8) & 0xff, 3);
         r = CliRunner.run("explain", "--model", "resnet18", "--colormap", "rainbow", img.toString());
         assertTrue(r.code() != 0 && r.err().contains("rainbow"), r.err());
     }

@@ -142,7 +142,10 @@ class ServicesCliTest {
                 eight.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("class 3"), r.out());
-        assertEquals(64, ImageIO.read(png.toFile()).getWidth());
+        // the whole 28x28 image drawn at 224x224, a 60-pixel colour bar beside it and a 22-pixel caption below
+        java.awt.image.BufferedImage out = ImageIO.read(png.toFile());
+        assertEquals(224 + 60, out.getWidth());
+        assertEquals(224 + 22, out.getHeight());
     }
 
     @Test
