@@ -93,4 +93,28 @@ class ReduceReferenceTest {
         ShapeException e = assertThrows(ShapeException.class, () -> run("ReduceSum", 11, Map.of("axes", new long[] {1, -1}), X));
         assertTrue(e.getMessage().contains("listed twice"), e.getMessage());
     }
+
+    @Test
+    void int64ReductionsOfShapesFoldOnTheHost() {
+        // Reshape(x, ReduceProd(Shape(x))): the flattened size as exporters compute it
+        java.util.List<io.gapnet.model.Node> nodes = java.util.List.of(
+                new io.gapnet.model.Node("shape", "Shape", java.util.List.of("x"), java.util.List.of("s"), io.gapnet.model.Attributes.none()),
+                new io.gapnet.model.Node("prod", "ReduceProd", java.util.List.of("s"), java.util.List.of("p"), io.gapnet.model.Attributes.none()),
+                new io.gapnet.model.Node("max", "ReduceMax", java.util.List.of("s"), java.util.List.of("m"), io.gapnet.model.Attributes.none()),
+                new io.gapnet.model.Node("cat", "Concat", java.util.List.of("p", "m"), java.util.List.of("c"),
+                        new io.gapnet.model.Attributes(Map.of("axis", 0L))),
+                new io.gapnet.model.Node("sum", "ReduceSum", java.util.List.of("c"), java.util.List.of("n"),
+                        new io.gapnet.model.Attributes(Map.of("keepdims", 1L))),
+                new io.gapnet.model.Node("r", "Reshape", java.util.List.of("x", "p"), java.util.List.of("y"), io.gapnet.model.Attributes.none()));
+        io.gapnet.model.Graph g = new io.gapnet.model.Graph("prod", nodes, Map.of(),
+                java.util.List.of(new io.gapnet.model.ValueInfo("x", io.gapnet.tensor.DType.FLOAT32, null, null)),
+                java.util.List.of(new io.gapnet.model.ValueInfo("y", io.gapnet.tensor.DType.FLOAT32, null, null),
+                        new io.gapnet.model.ValueInfo("n", io.gapnet.tensor.DType.INT64, null, null)), 11);
+        try (io.gapnet.backend.cpu.CpuBackend cpu = new io.gapnet.backend.cpu.CpuBackend();
+             io.gapnet.runtime.Session s = io.gapnet.runtime.Session.open(g, cpu)) {
+            Map<String, Tensor> out = s.run(Map.of("x", Tensor.of(new float[24], 2, 3, 4)));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {24}, out.get("y").shape());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {28}, out.get("n").toLongs()); // 24 + max(2, 3, 4)
+        }
+    }
 }

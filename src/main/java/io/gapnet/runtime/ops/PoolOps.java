@@ -98,7 +98,10 @@ final class PoolOps {
      */
     private static Value reduce(PlanBuilder b, ReduceOp op) {
         Attributes a = b.node().attrs();
-        Value x = b.floatIn(0);
+        Value x = b.in(0);
+        if (x.isInt() && !(op == ReduceOp.SUM || op == ReduceOp.PROD || op == ReduceOp.MAX || op == ReduceOp.MIN)) {
+            throw b.error(op.onnxName() + " of int64 data is not supported (ReduceSum, ReduceProd, ReduceMax and ReduceMin are)");
+        }
         boolean axesInput = b.opset() >= (op == ReduceOp.SUM ? 13 : 18);
         // an axes attribute where the opset wants the input is taken as such (some exporters write it)
         long[] axes = axesInput && b.opt(1) != null ? b.constInts(1, "axes") : a.getInts("axes");
@@ -126,8 +129,9 @@ final class PoolOps {
         if (keep) for (int i = 0; i < r; i++) if (reduce[i]) out[i] = 1;
         boolean spatialOnly = r >= 3 && !reduce[0] && !reduce[1];
         for (int i = 2; i < r; i++) spatialOnly &= reduce[i];
-        if (spatialOnly && (op == ReduceOp.MEAN || (op == ReduceOp.MAX && count > 0))) return globalReduce(b, x, out, op == ReduceOp.MEAN);
         int[] xs = x.shape();
+        if (x.isInt()) return b.constant(reduceLongs(op, x.constant(), reduce, out)); // shape arithmetic, on the host
+        if (spatialOnly && (op == ReduceOp.MEAN || (op == ReduceOp.MAX && count > 0))) return globalReduce(b, x, out, op == ReduceOp.MEAN);
         if (count == 0 && op == ReduceOp.MEAN) {
             throw b.error("mean over an empty extent (input " + Shapes.str(x.shape()) + "): the input is too small for"
                     + " this network; use a larger input");
@@ -159,5 +163,29 @@ final class PoolOps {
             for (int i = 0, j = 0; i < r; i++) if (i != axis) out[j++] = x.dim(i);
         }
         return b.emit(op.onnxName(), out, 0, (k, in, o) -> k.reduce(op, xs, reduce, in[0], o), x);
+    }
+
+    /** Sum, product, max or min of int64 constants (shapes: ReduceProd of a Shape's tail is a flattened size). */
+    private static io.gapnet.tensor.Tensor reduceLongs(ReduceOp op, io.gapnet.tensor.Tensor x, boolean[] reduce, int[] out) {
+        int[] shape = x.shape();
+        int[] yStride = new int[shape.length];
+        int outputs = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (!reduce[i]) {
+                yStride[i] = outputs;
+                outputs *= shape[i];
+            }
+        }
+        long[] y = new long[outputs];
+        Arrays.fill(y, op == ReduceOp.PROD ? 1 : op == ReduceOp.MAX ? Long.MIN_VALUE : op == ReduceOp.MIN ? Long.MAX_VALUE : 0);
+        long[] v = x.toLongs();
+        int[] idx = new int[shape.length];
+        for (long e : v) {
+            int o = 0;
+            for (int i = 0; i < shape.length; i++) o += idx[i] * yStride[i];
+            y[o] = op == ReduceOp.SUM ? y[o] + e : op == ReduceOp.PROD ? y[o] * e : op == ReduceOp.MAX ? Math.max(y[o], e) : Math.min(y[o], e);
+            io.gapnet.tensor.IndexMaps.increment(idx, shape);
+        }
+        return io.gapnet.tensor.Tensor.ofLongs(y, out);
     }
 }
