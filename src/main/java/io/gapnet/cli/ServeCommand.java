@@ -100,6 +100,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         }, "gapnet-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        boolean served = false;
         try (Backend b = Backends.open(backend); Session s = Session.open(resolved.graph(), b);
              Server server = new Server(s, new Server.Config(host, port, maxBatch, Duration.ofMillis(maxDelayMs), parallel,
                      maxRequestBytes, top, pre.build(resolved.preprocessing()), names::name, limits))) {
@@ -109,8 +110,12 @@ final class ServeCommand implements Callable<Integer> {
                     + " (POST /classify, POST /embed, GET /health, GET /metrics); Ctrl-C or SIGTERM stops");
             System.out.flush();
             stop.await();
+            served = true;
             System.err.println("gapnet: stopping: no new connections; finishing the requests in flight (up to 10 s)");
         } finally {
+            // said before the hook is released: the JVM ends as soon as the hook returns, and a line printed after that
+            // may never be written
+            if (served) System.err.println("gapnet: stopped");
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -118,7 +123,6 @@ final class ServeCommand implements Callable<Integer> {
                 // the JVM is shutting down already: the hook is running
             }
         }
-        System.err.println("gapnet: stopped");
         return 0;
     }
 }
