@@ -4,6 +4,9 @@
 // strided part of the plane (coalesced reads), then a warp-shuffle reduction. spatial > 0 (checked on the host).
 // Launch: grid (ceil(planes / 8)), block (256).
 //
+// gem_nchw_f32: the same shape as gap_nchw_f32, summing max(x, eps)^p (a NaN is kept: x < eps is false) and
+// returning the mean to the power q (GeM pooling, q = 1/p); eps = -INFINITY is no clamp.
+//
 // reduce_f32: one thread per output element reducing its positions with `op`, the ordinal of ReduceOp
 // (ReduceOp.reduce is the specification; log-sum-exp subtracts the max first); shapes padded to 8 dims,
 // reduce.v[d] = 1 for reduced dims. Launch: 1-D, any grid.
@@ -20,6 +23,22 @@ gap_nchw_f32(const float* __restrict__ x, float* __restrict__ y, long long plane
 #pragma unroll
     for (int off = 16; off > 0; off >>= 1) s += __shfl_down_sync(0xffffffffu, s, off);
     if (lane == 0) y[plane] = s / spatial;
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+gem_nchw_f32(const float* __restrict__ x, float* __restrict__ y, long long planes, int spatial, float p, float q, float eps) {
+    const int lane = threadIdx.x & 31;
+    const long long plane = (long long)blockIdx.x * 8 + (threadIdx.x >> 5);
+    if (plane >= planes) return;
+    const float* xp = x + plane * spatial;
+    float s = 0.0f;
+    for (int i = lane; i < spatial; i += 32) {
+        float v = xp[i];
+        s += powf(v < eps ? eps : v, p);
+    }
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) s += __shfl_down_sync(0xffffffffu, s, off);
+    if (lane == 0) y[plane] = powf(s / spatial, q);
 }
 
 extern "C" __global__ void __launch_bounds__(256)

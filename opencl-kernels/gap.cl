@@ -4,6 +4,9 @@
 // strided part of the plane, then a tree reduction in local memory. spatial > 0 (checked on the host).
 // Launch: global (64 * N*C), local (64).
 //
+// gem_nchw_f32: the same shape as gap_nchw_f32, summing max(x, eps)^p (a NaN is kept: x < eps is false) and
+// returning the mean to the power q (GeM pooling, q = 1/p); eps = -INFINITY is no clamp.
+//
 // reduce_f32: one work-item per output element, reducing its positions with `op`, the ordinal of ReduceOp
 // (ReduceOp.reduce is the specification; log-sum-exp subtracts the max first). Shapes are padded to 8 dims;
 // `reduce` flags the reduced dims. Launch: global (outputs).
@@ -40,6 +43,25 @@ void gap_nchw_f32(__global const float* x, __global float* y, int spatial) {
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (lid == 0) y[plane] = part[0] / spatial;
+}
+
+__kernel __attribute__((reqd_work_group_size(GAP_WG, 1, 1)))
+void gem_nchw_f32(__global const float* x, __global float* y, int spatial, float p, float q, float eps) {
+    __local float part[GAP_WG];
+    const int plane = get_group_id(0), lid = get_local_id(0);
+    const __global float* xp = x + (long)plane * spatial;
+    float s = 0.0f;
+    for (int i = lid; i < spatial; i += GAP_WG) {
+        float v = xp[i];
+        s += pow(v < eps ? eps : v, p);
+    }
+    part[lid] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int step = GAP_WG / 2; step > 0; step >>= 1) {
+        if (lid < step) part[lid] += part[lid + step];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) y[plane] = pow(part[0] / spatial, q);
 }
 
 __kernel __attribute__((reqd_work_group_size(GAP_WG, 1, 1)))

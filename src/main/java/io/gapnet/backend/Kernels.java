@@ -43,6 +43,12 @@ public interface Kernels {
     void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y);
 
     /**
+     * Generalised-mean (GeM) pooling: [n, c, spatial] to [n, c], {@code y = mean(max(x, eps)^p)^q} per plane, with
+     * {@code q} normally 1/p; {@code eps = -infinity} is no clamp, and a NaN input stays NaN. spatial must be positive.
+     */
+    void gem(int n, int c, int spatial, float p, float q, float eps, DeviceBuffer x, DeviceBuffer y);
+
+    /**
      * The reduction {@code op} over the axes flagged in {@code reduce}; y has the kept dims in order (keepdims does
      * not change the data). {@link ReduceOp#reduce} is the specification.
      */

@@ -180,6 +180,13 @@ public final class KernelCases {
         c.add(KernelCase.of("gap 3x5x49", 15, (k, x, y) -> k.gap(3, 5, 49, x[0], y), 3 * 5 * 49).withSpecialValues());
         c.add(KernelCase.of("gmp 3x5x49", 15, (k, x, y) -> k.gmp(3, 5, 49, x[0], y), 3 * 5 * 49).withSpecialValues());
         c.add(KernelCase.of("gmp 1x2048x49", 2048, (k, x, y) -> k.gmp(1, 2048, 49, x[0], y), 2048 * 49).withSpecialValues());
+        // GeM: p = 3 with the usual clamp; a learned, non-integer p; p = 2 with no clamp (root-mean-square pooling)
+        c.add(KernelCase.of("gem p=3 2x7x49", 14, (k, x, y) -> k.gem(2, 7, 49, 3f, 1 / 3f, 1e-6f, x[0], y), 2 * 7 * 49));
+        c.add(KernelCase.of("gem p=2.7 1x512x3136", 512, (k, x, y) -> k.gem(1, 512, 3136, 2.7f, 1 / 2.7f, 1e-6f, x[0], y),
+                512 * 3136));
+        c.add(KernelCase.of("gem p=2 no clamp 3x5x1", 15, (k, x, y) -> k.gem(3, 5, 1, 2f, 0.5f, Float.NEGATIVE_INFINITY, x[0], y), 15));
+        c.add(KernelCase.of("gem p=3 3x5x49", 15, (k, x, y) -> k.gem(3, 5, 49, 3f, 1 / 3f, 1e-6f, x[0], y), 3 * 5 * 49)
+                .withSpecialValues());
         return c;
     }
 

@@ -117,6 +117,13 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
                 }
                 return new Walk(new GapHead(Kind.LINEAR, n.input(0), n.output(0), weights(g, linear), bias(g, linear, biasAdd)), null, null);
             }
+            if (isGem(n)) {
+                return new Walk(null, trail, new ModelException(String.format("this model's head pools with GeM (p = %.3g): a class"
+                        + " activation map and the per-channel explanation need average pooling, where a class's logit is a weighted"
+                        + " mean of the maps; GeM's mean of x^p weights each position by its own size, so no map sums to the"
+                        + " logit. The embedding is there: gapnet embed gives the GeM vector '%s'", n.attrs().getFloat("p", 1f),
+                        n.output(0))));
+            }
             if (op.equals("GlobalMaxPool")) {
                 return new Walk(null, trail, new ModelException("this model's head pools with GlobalMaxPool: a class activation"
                         + " map and the per-channel explanation need average pooling, where a class's logit is a weighted mean over"
@@ -157,8 +164,8 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
 
     /**
      * The output of the global average pooling nearest the graph's first output (breadth first over the non-constant
-     * inputs, so that a squeeze-and-excitation block's GAP deeper in the network loses to the head's), or null. GeM
-     * pooling, {@code mean(x^p)^(1/p)}, gives the vector after its last Pow.
+     * inputs, so that a squeeze-and-excitation block's GAP deeper in the network loses to the head's), or null; for GeM
+     * pooling (the optimiser's GeM node, or its exported Pow, mean, Pow) the vector after the last power.
      */
     public static String nearestPooling(Graph g) {
         Map<String, Node> producers = g.producers();
@@ -168,6 +175,7 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
         while (!queue.isEmpty()) {
             Node n = producers.get(queue.poll());
             if (n == null) continue;
+            if (isGem(n)) return n.output(0);
             if (isGap(g, n)) {
                 List<Node> next = consumers.getOrDefault(n.output(0), List.of());
                 boolean gem = next.size() == 1 && next.get(0).opType().equals("Pow") && g.initializers().containsKey(next.get(0).input(1));
@@ -178,6 +186,10 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
             }
         }
         return null;
+    }
+
+    private static boolean isGem(Node n) {
+        return n.domain().equals(io.gapnet.runtime.ops.OpSet.GAPNET_DOMAIN) && n.opType().equals("GeM");
     }
 
     private static boolean isGap(Graph g, Node n) {
@@ -216,7 +228,7 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
         } else {
             pooled = nearestPooling(g);
             Node p = pooled == null ? null : g.producers().get(pooled);
-            boolean gem = p != null && p.opType().equals("Pow");
+            boolean gem = p != null && (isGem(p) || p.opType().equals("Pow"));
             if (w.error().getMessage().contains("GlobalMaxPool")) {
                 lines.add("head: GlobalMaxPool (" + w.stop() + ")");
                 lines.add("class activation maps and per-channel explanation: no (after max pooling only one position per channel"
@@ -225,7 +237,8 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
                 lines.add("head: no global average pooling near the output (the walk back stops at " + w.stop() + ")");
                 lines.add("class activation maps, per-channel explanation and embedding: no; gapnet embed --layer NAME takes any value");
             } else {
-                lines.add("head: " + (gem ? "GeM pooling, mean(x^p)^(1/p), then the classifier" : "GAP then a classifier that is not"
+                lines.add("head: " + (gem ? "GeM pooling, mean(x^p)^(1/p)" + (isGem(p) ? String.format(" with p = %.3g",
+                        p.attrs().getFloat("p", 1f)) : "") + ", then the classifier" : "GAP then a classifier that is not"
                         + " one linear layer (the walk back from the output stops at " + w.stop() + ")"));
                 lines.add("class activation maps and per-channel explanation: no (the scores are not a weighted mean of the maps);"
                         + " embedding: the " + (gem ? "GeM" : "GAP") + " vector '" + pooled + "'");
@@ -242,7 +255,7 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
     }
 
     /** True for a ReduceMean over exactly the spatial axes (2 and on) of a 4-D input, as GAP written as ReduceMean is. */
-    private static boolean overSpatialAxes(Graph g, Node n) {
+    static boolean overSpatialAxes(Graph g, Node n) {
         long[] axes = n.attrs().getInts("axes");
         if (axes == null && n.inputs().size() > 1) {
             Tensor t = g.initializers().get(n.input(1));

@@ -22,7 +22,8 @@ import java.util.Set;
  * activation becomes one FusedConv; GELU exported as {@code x * 0.5 * (1 + erf(x / sqrt 2))} becomes one Gelu
  * (gapnet's own before opset 20); LayerNorm exported as ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add becomes
  * one LayerNormalization (gapnet's own before opset 17); x * Sigmoid(x), x * HardSigmoid(x) and x * Tanh(Softplus(x))
- * become SiLU, HardSwish and Mish; initializers nothing reads any more are dropped.
+ * become SiLU, HardSwish and Mish; the tanh GELU's eight or nine nodes become one Gelu with approximate="tanh";
+ * GeM pooling, {@code mean(max(x, eps)^p)^(1/p)}, becomes one GeM; initializers nothing reads any more are dropped.
  */
 public final class GraphOptimizer {
     private GraphOptimizer() {}
@@ -31,21 +32,12 @@ public final class GraphOptimizer {
         g = constantsToInitializers(g);
         g = foldBatchNorm(g);
         g = fuseGelu(g);
+        g = fuseTanhGelu(g);
         g = fuseLayerNorm(g);
+        g = fuseGem(g);
         g = fuseGatedActivations(g);
         g = fuseConvEpilogues(g);
         return pruneInitializers(g);
-    }
-
-    /** g without the removed nodes and with the replaced ones swapped in, in the same order; g itself when nothing changed. */
-    private static Graph rebuilt(Graph g, Map<Node, Node> replaced, Set<Node> removed, Map<String, Tensor> inits) {
-        if (replaced.isEmpty()) return g;
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            if (removed.contains(n)) continue;
-            nodes.add(replaced.getOrDefault(n, n));
-        }
-        return g.withNodes(nodes, inits);
     }
 
     private static boolean isDefault(Node n, String op) {
@@ -62,31 +54,92 @@ public final class GraphOptimizer {
         return nodes.size() == g.nodes().size() ? g : g.withNodes(nodes, inits);
     }
 
-    private static Set<String> graphOutputs(Graph g) {
-        Set<String> s = new HashSet<>();
-        for (ValueInfo v : g.outputs()) s.add(v.name());
-        return s;
-    }
+    /** One pass of pattern rewriting: the graph's look-ups, and the nodes the pass replaces and removes. */
+    private static final class Rewrite {
+        final Graph g;
+        final Map<String, Node> producers;
+        final Map<String, List<Node>> consumers;
+        final Set<String> outs = new HashSet<>();
+        final Map<String, Tensor> inits;
+        final Map<Node, Node> replaced = new LinkedHashMap<>();
+        final Set<Node> removed = new HashSet<>();
 
-    /** True when {@code value} is read by exactly one node and is not a graph output. */
-    private static boolean soleUse(Graph g, Map<String, List<Node>> consumers, Set<String> outs, String value) {
-        List<Node> c = consumers.get(value);
-        return c != null && c.size() == 1 && !outs.contains(value);
+        Rewrite(Graph g) {
+            this.g = g;
+            producers = g.producers();
+            consumers = g.consumers();
+            inits = new LinkedHashMap<>(g.initializers());
+            for (ValueInfo v : g.outputs()) outs.add(v.name());
+        }
+
+        /** True when {@code value} is read by exactly one node and is not a graph output. */
+        boolean soleUse(String value) {
+            List<Node> c = consumers.get(value);
+            return c != null && c.size() == 1 && !outs.contains(value);
+        }
+
+        /** The sole reader of {@code value} when it is a default-domain {@code op} no rewrite took yet, else null. */
+        Node sole(String value, String op) {
+            if (!soleUse(value)) return null;
+            Node n = consumers.get(value).get(0);
+            return isDefault(n, op) && free(n) ? n : null;
+        }
+
+        /** The producer of {@code value} when it is a default-domain {@code op} no rewrite took and {@code value} has no other reader. */
+        Node soleProducer(String value, String op) {
+            Node n = producers.get(value);
+            return n != null && isDefault(n, op) && free(n) && soleUse(value) ? n : null;
+        }
+
+        boolean free(Node n) {
+            return !removed.contains(n) && !replaced.containsKey(n);
+        }
+
+        /** The single float value of an initializer, or NaN when {@code name} is not a one-element float constant. */
+        double scalar(String name) {
+            Tensor t = inits.get(name);
+            return t == null || !t.dtype().isFloat() || t.numel() != 1 ? Double.NaN : t.toFloats()[0];
+        }
+
+        /** True for a float constant (an initializer) of any shape. */
+        boolean floatConstant(String name) {
+            Tensor t = inits.get(name);
+            return t != null && t.dtype().isFloat();
+        }
+
+        /**
+         * Replaces {@code chain}, whose last node gives the result, by one node in the last one's place, unless an
+         * earlier match took one of them; true when it did.
+         */
+        boolean fuse(List<Node> chain, String op, String domain, List<String> inputs, Attributes attrs) {
+            if (!chain.stream().allMatch(this::free) || new HashSet<>(chain).size() != chain.size()) return false;
+            Node last = chain.get(chain.size() - 1);
+            List<Node> absorbed = chain.subList(0, chain.size() - 1);
+            removed.addAll(absorbed);
+            replaced.put(last, last.rewrite(op, domain, inputs, List.of(last.output(0)), attrs, absorbed));
+            return true;
+        }
+
+        /** The graph without the removed nodes and with the replaced ones swapped in, in the same order. */
+        Graph result() {
+            if (replaced.isEmpty()) return g;
+            List<Node> nodes = new ArrayList<>();
+            for (Node n : g.nodes()) {
+                if (removed.contains(n)) continue;
+                nodes.add(replaced.getOrDefault(n, n));
+            }
+            return g.withNodes(nodes, inits);
+        }
     }
 
     static Graph foldBatchNorm(Graph g) {
-        Map<String, Node> producers = g.producers();
-        Map<String, List<Node>> consumers = g.consumers();
-        Set<String> outs = graphOutputs(g);
-        Map<String, Tensor> inits = new LinkedHashMap<>(g.initializers());
-        Map<Node, Node> replaced = new LinkedHashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Rewrite r = new Rewrite(g);
+        Map<String, Tensor> inits = r.inits;
         for (Node bn : g.nodes()) {
             if (!isDefault(bn, "BatchNormalization") || bn.attrs().getInt("training_mode", 0) != 0) continue;
             if (g.opset() < 9 && bn.attrs().getInt("spatial", 1) == 0) continue;
-            Node conv = producers.get(bn.input(0));
-            if (conv == null || !isDefault(conv, "Conv") || replaced.containsKey(conv)) continue;
-            if (!soleUse(g, consumers, outs, conv.output(0))) continue;
+            Node conv = r.soleProducer(bn.input(0), "Conv");
+            if (conv == null) continue;
             Tensor w = inits.get(conv.input(1));
             Tensor bias = conv.input(2).isEmpty() ? null : inits.get(conv.input(2));
             if (w == null || !w.dtype().isFloat() || w.rank() != 4 || w.numel() == 0 || (!conv.input(2).isEmpty() && bias == null)) {
@@ -113,17 +166,11 @@ public final class GraphOptimizer {
             inits.put(wName, Tensor.of(nw, w.shape()));
             String bName = unique(inits, bn.name() + "::bias_folded");
             inits.put(bName, Tensor.of(nb, oc));
-            replaced.put(conv, conv.rewrite("Conv", "", List.of(conv.input(0), wName, bName), List.of(bn.output(0)), conv.attrs(),
+            r.replaced.put(conv, conv.rewrite("Conv", "", List.of(conv.input(0), wName, bName), List.of(bn.output(0)), conv.attrs(),
                     List.of(bn)));
-            removed.add(bn);
+            r.removed.add(bn);
         }
-        return rebuilt(g, replaced, removed, inits);
-    }
-
-    /** The single float value of an initializer, or NaN when {@code name} is not a one-element float constant. */
-    private static double scalar(Map<String, Tensor> inits, String name) {
-        Tensor t = inits.get(name);
-        return t == null || !t.dtype().isFloat() || t.numel() != 1 ? Double.NaN : t.toFloats()[0];
+        return r.result();
     }
 
     private static boolean near(double v, double target) {
@@ -138,60 +185,136 @@ public final class GraphOptimizer {
     }
 
     /** The non-constant operand of Mul {@code n} whose other operand is the constant {@code c}, or null. */
-    private static String mulBy(Node n, Map<String, Tensor> inits, double c) {
+    private static String mulBy(Rewrite r, Node n, double c) {
         if (!isDefault(n, "Mul") || n.inputs().size() != 2) return null;
-        if (near(scalar(inits, n.input(1)), c)) return n.input(0);
-        return near(scalar(inits, n.input(0)), c) ? n.input(1) : null;
+        if (near(r.scalar(n.input(1)), c)) return n.input(0);
+        return near(r.scalar(n.input(0)), c) ? n.input(1) : null;
+    }
+
+    /** The operand of {@code n}, an {@code Add 1}, other than {@code value}'s constant 1, or null. */
+    private static String plusOne(Rewrite r, Node n, String value) {
+        String one = n == null ? null : other(n, value);
+        return one != null && near(r.scalar(one), 1) ? one : null;
+    }
+
+    /**
+     * The factors of the product that Mul {@code root} computes: its operands, each opened further while it is the
+     * sole-use output of a Mul no rewrite took, or of a Pow by the constant 2 or 3 (x * x, x * x * x); the nodes opened
+     * are added to {@code nodes}, deepest first.
+     */
+    private static List<String> factors(Rewrite r, Node root, List<Node> nodes) {
+        List<String> out = new ArrayList<>();
+        for (String in : root.inputs()) {
+            Node mul = r.soleProducer(in, "Mul"), pow = r.soleProducer(in, "Pow");
+            double k = pow == null ? Double.NaN : r.scalar(pow.input(1));
+            if (mul != null && mul.inputs().size() == 2) {
+                out.addAll(factors(r, mul, nodes));
+            } else if (k == 2 || k == 3) {
+                for (int i = 0; i < k; i++) out.add(pow.input(0));
+                nodes.add(pow);
+            } else {
+                out.add(in);
+            }
+        }
+        nodes.add(root);
+        return out;
+    }
+
+    /**
+     * True when {@code factors} are {@code count} times {@code x} and one scalar constant near {@code c}, in any order;
+     * {@code x} null takes the one non-constant factor as x.
+     */
+    private static boolean productOf(Rewrite r, List<String> factors, String x, int count, double c) {
+        int xs = 0, cs = 0;
+        for (String f : factors) {
+            if (f.equals(x)) xs++;
+            else if (near(r.scalar(f), c)) cs++;
+            else return false;
+        }
+        return xs == count && cs == 1;
+    }
+
+    /**
+     * Climbs from {@code a} through the chain of Mul nodes that read it (each the sole reader of the one before) to
+     * the first whose product is exactly {@code a * x * c} in any grouping; its nodes, the result's last, or null.
+     */
+    private static List<Node> productTo(Rewrite r, String a, String x, double c) {
+        Node m = r.sole(a, "Mul");
+        for (int depth = 0; m != null && depth < 3; depth++) {
+            List<Node> nodes = new ArrayList<>();
+            List<String> f = factors(r, m, nodes);
+            if (f.remove(a) && productOf(r, f, x, 1, c)) return nodes;
+            m = r.sole(m.output(0), "Mul");
+        }
+        return null;
+    }
+
+    /** Adds {@code head}'s nodes before {@code tail}'s and returns them as one chain. */
+    private static List<Node> chain(List<Node> head, List<Node> tail) {
+        List<Node> all = new ArrayList<>(head);
+        all.addAll(tail);
+        return all;
+    }
+
+    /** Gelu of x, in the default domain from opset 20 and gapnet's before. */
+    private static void fuseAsGelu(Rewrite r, List<Node> chain, String x, String approximate) {
+        String domain = r.g.opset() >= 20 ? "" : OpSet.GAPNET_DOMAIN;
+        r.fuse(chain, "Gelu", domain, List.of(x), approximate == null ? Attributes.none()
+                : new Attributes(Map.of("approximate", approximate)));
     }
 
     /**
      * Recognises the exact GELU as exporters write it before opset 20: {@code Div(x, sqrt 2)} or {@code Mul(x, 1/sqrt 2)},
-     * Erf, {@code Add 1}, then the product with x and 0.5 in any of its three orders.
+     * Erf, {@code Add 1}, then the product with x and 0.5 in any grouping and order.
      */
     static Graph fuseGelu(Graph g) {
-        Map<String, Node> producers = g.producers();
-        Map<String, List<Node>> consumers = g.consumers();
-        Set<String> outs = graphOutputs(g);
-        Map<String, Tensor> inits = g.initializers();
-        Map<Node, Node> replaced = new LinkedHashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Rewrite r = new Rewrite(g);
         for (Node erf : g.nodes()) {
             if (!isDefault(erf, "Erf")) continue;
-            Node scale = producers.get(erf.input(0));
-            if (scale == null || removed.contains(scale) || !soleUse(g, consumers, outs, scale.output(0))) continue;
-            String x = isDefault(scale, "Div") && near(scalar(inits, scale.input(1)), Math.sqrt(2)) ? scale.input(0)
-                    : mulBy(scale, inits, Math.sqrt(0.5));
-            if (x == null || !soleUse(g, consumers, outs, erf.output(0))) continue;
-            Node add = consumers.get(erf.output(0)).get(0);
-            String one = isDefault(add, "Add") ? other(add, erf.output(0)) : null;
-            if (one == null || !near(scalar(inits, one), 1) || !soleUse(g, consumers, outs, add.output(0))) continue;
-            Node m1 = consumers.get(add.output(0)).get(0);
-            String o = isDefault(m1, "Mul") ? other(m1, add.output(0)) : null;
-            if (o == null) continue;
-            List<Node> chain = new ArrayList<>(List.of(scale, erf, add, m1));
-            Node last = m1;
-            Node half = producers.get(o);
-            if (o.equals(x) || near(scalar(inits, o), 0.5)) { // (1 + erf) * x then * 0.5, or * 0.5 then * x
-                if (!soleUse(g, consumers, outs, m1.output(0))) continue;
-                Node m2 = consumers.get(m1.output(0)).get(0);
-                String rest = o.equals(x) ? mulBy(m2, inits, 0.5) : isDefault(m2, "Mul") ? other(m2, m1.output(0)) : null;
-                if (rest == null || !rest.equals(o.equals(x) ? m1.output(0) : x)) continue;
-                chain.add(m2);
-                last = m2;
-            } else if (half != null && x.equals(mulBy(half, inits, 0.5)) && soleUse(g, consumers, outs, o)) { // (x * 0.5) * (1 + erf)
-                chain.add(0, half);
-            } else {
-                continue;
-            }
-            if (chain.stream().anyMatch(removed::contains)) continue;
-            chain.remove(last);
-            removed.addAll(chain);
-            String domain = g.opset() >= 20 ? "" : OpSet.GAPNET_DOMAIN;
-            replaced.put(last, last.rewrite("Gelu", domain, List.of(x), List.of(last.output(0)), Attributes.none(), chain));
+            Node scale = r.producers.get(erf.input(0));
+            if (scale == null || !r.free(scale) || !r.soleUse(erf.input(0))) continue;
+            String x = isDefault(scale, "Div") && near(r.scalar(scale.input(1)), Math.sqrt(2)) ? scale.input(0)
+                    : mulBy(r, scale, Math.sqrt(0.5));
+            Node add = x == null ? null : r.sole(erf.output(0), "Add");
+            if (plusOne(r, add, erf.output(0)) == null) continue;
+            List<Node> product = productTo(r, add.output(0), x, 0.5);
+            if (product != null) fuseAsGelu(r, chain(List.of(scale, erf, add), product), x, null);
         }
-        return rebuilt(g, replaced, removed, inits);
+        return r.result();
     }
 
+    /**
+     * Recognises the tanh GELU as exporters and hand-written models have it before opset 20:
+     * {@code 0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))}, the cube as Pow(x, 3) or products of x, every
+     * product in any grouping and order.
+     */
+    static Graph fuseTanhGelu(Graph g) {
+        Rewrite r = new Rewrite(g);
+        for (Node tanh : g.nodes()) {
+            if (!isDefault(tanh, "Tanh")) continue;
+            Node scaled = r.soleProducer(tanh.input(0), "Mul");
+            String sum = scaled == null ? null : mulBy(r, scaled, Math.sqrt(2 / Math.PI));
+            Node add = sum == null ? null : r.soleProducer(sum, "Add");
+            if (add == null || add.inputs().size() != 2) continue;
+            String x = null;
+            List<Node> cube = null;
+            for (int side = 0; side < 2 && x == null; side++) {
+                Node k = r.soleProducer(add.input(1 - side), "Mul");
+                List<Node> nodes = new ArrayList<>();
+                if (k != null && productOf(r, factors(r, k, nodes), add.input(side), 3, 0.044715)) {
+                    x = add.input(side);
+                    cube = nodes;
+                }
+            }
+            if (x == null) continue;
+            Node plus = r.sole(tanh.output(0), "Add");
+            if (plusOne(r, plus, tanh.output(0)) == null) continue;
+            List<Node> product = productTo(r, plus.output(0), x, 0.5);
+            if (product == null) continue;
+            fuseAsGelu(r, chain(chain(cube, List.of(add, scaled, tanh, plus)), product), x, "tanh");
+        }
+        return r.result();
+    }
     /** The axes of a ReduceMean (attribute, or constant input from opset 18), or null. */
     private static long[] meanAxes(Node n, Map<String, Tensor> inits) {
         if (n.attrs().has("axes")) return n.attrs().getInts("axes");
@@ -208,63 +331,87 @@ public final class GraphOptimizer {
         return -sorted.length;
     }
 
-    private static Node sole(Graph g, Map<String, List<Node>> consumers, Set<String> outs, String value, String op) {
-        if (!soleUse(g, consumers, outs, value)) return null;
-        Node n = consumers.get(value).get(0);
-        return isDefault(n, op) ? n : null;
-    }
-
     /**
      * Recognises LayerNorm over the trailing axes as exporters write it before opset 17: {@code d = x - mean(x)},
      * {@code d / sqrt(mean(d^2) + eps) * scale (+ bias)}, scale and bias constants.
      */
     static Graph fuseLayerNorm(Graph g) {
-        Map<String, Node> producers = g.producers();
-        Map<String, List<Node>> consumers = g.consumers();
-        Set<String> outs = graphOutputs(g);
-        Map<String, Tensor> inits = g.initializers();
-        Map<Node, Node> replaced = new LinkedHashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Rewrite r = new Rewrite(g);
         for (Node mean : g.nodes()) {
             if (!isDefault(mean, "ReduceMean") || mean.attrs().getInt("keepdims", 1) == 0) continue;
-            int axis = trailingAxes(meanAxes(mean, inits));
-            Node sub = sole(g, consumers, outs, mean.output(0), "Sub");
+            int axis = trailingAxes(meanAxes(mean, r.inits));
+            Node sub = r.sole(mean.output(0), "Sub");
             if (axis == 0 || sub == null || !sub.input(1).equals(mean.output(0)) || !sub.input(0).equals(mean.input(0))) continue;
             String x = mean.input(0), d = sub.output(0);
-            List<Node> users = consumers.getOrDefault(d, List.of());
-            if (users.size() != 2 || outs.contains(d)) continue;
+            List<Node> users = r.consumers.getOrDefault(d, List.of());
+            if (users.size() != 2 || r.outs.contains(d)) continue;
             Node pow = users.stream().filter(n -> isDefault(n, "Pow")).findFirst().orElse(null);
             Node div = users.stream().filter(n -> isDefault(n, "Div")).findFirst().orElse(null);
-            if (pow == null || div == null || !pow.input(0).equals(d) || !near(scalar(inits, pow.input(1)), 2) || !div.input(0).equals(d)) continue;
-            Node var = sole(g, consumers, outs, pow.output(0), "ReduceMean");
-            if (var == null || var.attrs().getInt("keepdims", 1) == 0 || trailingAxes(meanAxes(var, inits)) != axis) continue;
-            Node add = sole(g, consumers, outs, var.output(0), "Add");
+            if (pow == null || div == null || !pow.input(0).equals(d) || !near(r.scalar(pow.input(1)), 2) || !div.input(0).equals(d)) continue;
+            Node var = r.sole(pow.output(0), "ReduceMean");
+            if (var == null || var.attrs().getInt("keepdims", 1) == 0 || trailingAxes(meanAxes(var, r.inits)) != axis) continue;
+            Node add = r.sole(var.output(0), "Add");
             String epsName = add == null ? null : other(add, var.output(0));
-            double eps = epsName == null ? Double.NaN : scalar(inits, epsName);
-            Node sqrt = add == null || !(eps >= 0) ? null : sole(g, consumers, outs, add.output(0), "Sqrt");
-            if (sqrt == null || !div.input(1).equals(sqrt.output(0)) || !soleUse(g, consumers, outs, sqrt.output(0))) continue;
-            Node mul = sole(g, consumers, outs, div.output(0), "Mul");
+            double eps = epsName == null ? Double.NaN : r.scalar(epsName);
+            Node sqrt = add == null || !(eps >= 0) ? null : r.sole(add.output(0), "Sqrt");
+            if (sqrt == null || !div.input(1).equals(sqrt.output(0)) || !r.soleUse(sqrt.output(0))) continue;
+            Node mul = r.sole(div.output(0), "Mul");
             String scale = mul == null ? null : other(mul, div.output(0));
-            if (scale == null || !inits.containsKey(scale) || !inits.get(scale).dtype().isFloat()) continue;
+            if (scale == null || !r.floatConstant(scale)) continue;
             List<Node> chain = new ArrayList<>(List.of(mean, sub, pow, var, add, sqrt, div, mul));
-            Node last = mul;
-            String bias = "";
-            Node addBias = sole(g, consumers, outs, mul.output(0), "Add");
-            String b = addBias == null ? null : other(addBias, mul.output(0));
-            if (b != null && inits.containsKey(b) && inits.get(b).dtype().isFloat()) {
+            List<String> in = new ArrayList<>(List.of(x, scale));
+            Node addBias = r.sole(mul.output(0), "Add");
+            String bias = addBias == null ? null : other(addBias, mul.output(0));
+            if (bias != null && r.floatConstant(bias)) {
                 chain.add(addBias);
-                last = addBias;
-                bias = b;
+                in.add(bias);
             }
-            if (chain.stream().anyMatch(removed::contains)) continue;
-            chain.remove(last);
-            removed.addAll(chain);
             Attributes attrs = new Attributes(Map.of("axis", (long) axis, "epsilon", (float) eps));
-            String domain = g.opset() >= 17 ? "" : OpSet.GAPNET_DOMAIN;
-            List<String> in = bias.isEmpty() ? List.of(x, scale) : List.of(x, scale, bias);
-            replaced.put(last, last.rewrite("LayerNormalization", domain, in, List.of(last.output(0)), attrs, chain));
+            r.fuse(chain, "LayerNormalization", g.opset() >= 17 ? "" : OpSet.GAPNET_DOMAIN, in, attrs);
         }
-        return rebuilt(g, replaced, removed, inits);
+        return r.result();
+    }
+
+    /**
+     * Recognises GeM pooling as exported: an optional clamp at eps (Clip with only a lower bound, or Max with a
+     * constant), {@code Pow p}, the mean over the spatial positions (GlobalAveragePool, or ReduceMean over axes 2 and 3),
+     * then {@code Pow 1/p}, p and eps constants: one gapnet GeM, which every backend runs as one kernel.
+     */
+    static Graph fuseGem(Graph g) {
+        Rewrite r = new Rewrite(g);
+        for (Node mean : g.nodes()) {
+            boolean gap = isDefault(mean, "GlobalAveragePool");
+            if (!gap && !(isDefault(mean, "ReduceMean") && GapHead.overSpatialAxes(g, mean))) continue;
+            Node pow = r.soleProducer(mean.input(0), "Pow"), root = r.sole(mean.output(0), "Pow");
+            double p = pow == null ? Double.NaN : r.scalar(pow.input(1)), q = root == null ? Double.NaN : r.scalar(root.input(1));
+            if (!(p > 0) || root == null || !root.input(0).equals(mean.output(0)) || !near(p * q, 1)) continue;
+            List<Node> chain = new ArrayList<>(List.of(pow, mean, root));
+            Map<String, Object> attrs = new LinkedHashMap<>(Map.of("p", (float) p, "q", (float) q));
+            String x = pow.input(0);
+            Node clip = r.soleProducer(x, "Clip"), max = r.soleProducer(x, "Max");
+            double eps = Double.NaN;
+            if (clip != null && g.opset() >= 11 && clip.inputs().size() >= 2 && (clip.inputs().size() < 3 || clip.input(2).isEmpty())) {
+                eps = r.scalar(clip.input(1));
+            } else if (clip != null && g.opset() < 11 && !clip.attrs().has("max")) {
+                eps = clip.attrs().getFloat("min", Float.NaN);
+            } else if (max != null && max.inputs().size() == 2) {
+                eps = r.scalar(max.input(1));
+                clip = max;
+            }
+            if (!Double.isNaN(eps)) {
+                chain.add(0, clip);
+                attrs.put("eps", (float) eps);
+                x = clip.input(0);
+            }
+            if (gap) {
+                attrs.put("keepdims", 1L);
+            } else {
+                attrs.put("keepdims", mean.attrs().getInt("keepdims", 1));
+                attrs.put("rank", 4L); // axes 2 and 3 (or -2 and -1) are all the spatial axes only of 4-D data
+            }
+            r.fuse(chain, "GeM", OpSet.GAPNET_DOMAIN, List.of(x), new Attributes(attrs));
+        }
+        return r.result();
     }
 
     /**
@@ -272,20 +419,16 @@ public final class GraphOptimizer {
      * Tanh(Softplus) (Mish), f's nodes read by the Mul alone: one activation, which a Conv before it then absorbs.
      */
     static Graph fuseGatedActivations(Graph g) {
-        Map<String, Node> producers = g.producers();
-        Map<String, List<Node>> consumers = g.consumers();
-        Set<String> outs = graphOutputs(g);
-        Map<Node, Node> replaced = new LinkedHashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Rewrite r = new Rewrite(g);
         for (Node mul : g.nodes()) {
             if (!isDefault(mul, "Mul") || mul.inputs().size() != 2 || mul.input(0).equals(mul.input(1))) continue;
             for (int side = 0; side < 2; side++) {
                 String x = mul.input(side), gate = mul.input(1 - side);
-                Node f = producers.get(gate);
-                if (f == null || removed.contains(f) || !soleUse(g, consumers, outs, gate)) continue;
+                Node f = r.producers.get(gate);
+                if (f == null || !r.free(f) || !r.soleUse(gate)) continue;
                 String op = null;
                 int since = 0;
-                List<Node> chain = new ArrayList<>(List.of(f));
+                List<Node> chain = new ArrayList<>(List.of(f, mul));
                 if (isDefault(f, "Sigmoid") && f.input(0).equals(x)) {
                     op = "Silu";
                     since = Integer.MAX_VALUE;
@@ -294,63 +437,50 @@ public final class GraphOptimizer {
                     op = "HardSwish";
                     since = 14;
                 } else if (isDefault(f, "Tanh")) {
-                    Node sp = producers.get(f.input(0));
-                    if (sp != null && isDefault(sp, "Softplus") && sp.input(0).equals(x) && !removed.contains(sp)
-                            && soleUse(g, consumers, outs, sp.output(0))) {
+                    Node sp = r.soleProducer(f.input(0), "Softplus");
+                    if (sp != null && sp.input(0).equals(x)) {
                         op = "Mish";
                         since = 18;
                         chain.add(0, sp);
                     }
                 }
-                if (op == null) continue;
-                removed.addAll(chain);
-                String domain = g.opset() >= since ? "" : OpSet.GAPNET_DOMAIN;
-                replaced.put(mul, mul.rewrite(op, domain, List.of(x), List.of(mul.output(0)), Attributes.none(), chain));
-                break;
+                if (op != null && r.fuse(chain, op, g.opset() >= since ? "" : OpSet.GAPNET_DOMAIN, List.of(x), Attributes.none())) break;
             }
         }
-        return rebuilt(g, replaced, removed, g.initializers());
+        return r.result();
     }
 
+    /** A Conv followed by a residual Add and/or an activation, each the sole reader of the value before: one FusedConv. */
     static Graph fuseConvEpilogues(Graph g) {
-        Map<String, List<Node>> consumers = g.consumers();
-        Set<String> outs = graphOutputs(g);
-        Map<String, Tensor> inits = g.initializers();
-        Map<Node, Node> replaced = new LinkedHashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Rewrite r = new Rewrite(g);
         for (Node conv : g.nodes()) {
             if (!isDefault(conv, "Conv")) continue;
             String out = conv.output(0);
             String residual = "";
             Activation act = Activation.NONE;
             List<Node> absorbed = new ArrayList<>();
-            if (soleUse(g, consumers, outs, out)) {
-                Node next = consumers.get(out).get(0);
-                if (isDefault(next, "Add") && !removed.contains(next) && !next.attrs().has("broadcast")
-                        && !next.input(0).equals(next.input(1))) {
-                    residual = next.input(0).equals(out) ? next.input(1) : next.input(0);
-                    removed.add(next);
-                    absorbed.add(next);
-                    out = next.output(0);
-                }
+            Node add = r.sole(out, "Add");
+            if (add != null && !add.attrs().has("broadcast") && !add.input(0).equals(add.input(1))) {
+                residual = add.input(0).equals(out) ? add.input(1) : add.input(0);
+                absorbed.add(add);
+                out = add.output(0);
             }
-            if (soleUse(g, consumers, outs, out)) {
-                Node next = consumers.get(out).get(0);
-                Activation a = Activations.isActivation(next)
-                        ? Activations.of(next, inits::get, g.opset()) : null;
-                if (a != null && !removed.contains(next)) {
-                    act = a;
-                    removed.add(next);
-                    absorbed.add(next);
-                    out = next.output(0);
-                }
+            Node next = r.soleUse(out) ? r.consumers.get(out).get(0) : null;
+            Activation a = next != null && r.free(next) && Activations.isActivation(next)
+                    ? Activations.of(next, r.inits::get, g.opset()) : null;
+            if (a != null) {
+                act = a;
+                absorbed.add(next);
+                out = next.output(0);
             }
-            if (out.equals(conv.output(0))) continue;
-            Attributes attrs = Activations.withActivation(conv.attrs(), act);
-            replaced.put(conv, conv.rewrite("FusedConv", OpSet.GAPNET_DOMAIN,
-                    List.of(conv.input(0), conv.input(1), conv.input(2), residual), List.of(out), attrs, absorbed));
+            if (absorbed.isEmpty()) continue;
+            // the FusedConv keeps the Conv's name (the graph re-sorts nodes, so a residual computed later is no matter)
+            r.removed.addAll(absorbed);
+            r.replaced.put(conv, conv.rewrite("FusedConv", OpSet.GAPNET_DOMAIN,
+                    List.of(conv.input(0), conv.input(1), conv.input(2), residual), List.of(out),
+                    Activations.withActivation(conv.attrs(), act), absorbed));
         }
-        return rebuilt(g, replaced, removed, g.initializers());
+        return r.result();
     }
 
     /**
@@ -378,7 +508,8 @@ public final class GraphOptimizer {
     }
 
     static Graph pruneInitializers(Graph g) {
-        Set<String> used = new HashSet<>(graphOutputs(g));
+        Set<String> used = new HashSet<>();
+        for (ValueInfo v : g.outputs()) used.add(v.name());
         for (Node n : g.nodes()) used.addAll(n.inputs());
         Map<String, Tensor> inits = new LinkedHashMap<>();
         g.initializers().forEach((k, v) -> {

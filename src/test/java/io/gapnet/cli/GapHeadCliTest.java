@@ -84,13 +84,22 @@ class GapHeadCliTest {
     }
 
     @Test
+    void explainRefusesAGemHeadWithTheReasonAndPointsToTheEmbedding() {
+        CliRunner.Result r = CliRunner.run("explain", "--model", NIN.resolveSibling("se-gem-opset15/model.onnx").toString(),
+                NIN.resolve("ring.png").toString());
+        assertTrue(r.code() != 0 && r.err().contains("pools with GeM (p = 3.00)") && r.err().contains("gapnet embed"), r.err());
+        assertTrue(!r.err().contains("\tat io.gapnet"), r.err());
+    }
+
+    @Test
     void infoSaysWhichHeadAndWhatItAllows() {
         CliRunner.Result r = CliRunner.run("info", "--model", NIN.resolve("model.onnx").toString(), "--size", "32,32");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("head: GAP of one map per class") && r.out().contains("class activation maps: yes (each class's"
                 + " own map); per-channel explanation: no"), r.out());
         r = CliRunner.run("info", "--model", NIN.resolveSibling("se-gem-opset15/model.onnx").toString(), "--size", "64,64");
-        assertTrue(r.out().contains("head: GeM pooling") && r.out().contains("embedding: the GeM vector"), r.out());
+        assertTrue(r.out().contains("head: GeM pooling, mean(x^p)^(1/p) with p = 3.00") && r.out().contains("embedding: the GeM vector"),
+                r.out());
         assertTrue(r.out().contains("GAP inside the network: 2 (squeeze-and-excitation"), r.out());
         r = CliRunner.run("info", "--model", "resnet18", "--size", "64,64");
         assertTrue(r.out().contains("head: GAP -> linear layer from 512 channels to 1000 classes + bias"), r.out());

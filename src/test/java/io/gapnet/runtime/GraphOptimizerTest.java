@@ -164,4 +164,120 @@ class GraphOptimizerTest {
             Approx.assertTensor(new int[] {1, 1, 1, 1}, new float[] {0.8650984f}, y.get("y3"));
         }
     }
+
+    /**
+     * The tanh GELU, {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}: form 0 as PyTorch exports it (the cube as
+     * x * (x * x), constants first), form 1 as written by hand in Hugging Face models (Pow(x, 3), 0.5 * x first).
+     */
+    static Graph tanhGelu(int form, float kappa, int opset) {
+        Map<String, Tensor> c = Map.of("kappa", Tensor.scalar(kappa), "beta", Tensor.scalar(0.7978845834732056f),
+                "one", Tensor.scalar(1f), "half", Tensor.scalar(0.5f), "three", Tensor.scalar(3f));
+        List<Node> nodes = new java.util.ArrayList<>();
+        if (form == 0) {
+            nodes.add(new Node("sq", "Mul", List.of("x", "x"), List.of("xx"), Attributes.none()));
+            nodes.add(new Node("cube", "Mul", List.of("x", "xx"), List.of("x3"), Attributes.none()));
+            nodes.add(new Node("k", "Mul", List.of("kappa", "x3"), List.of("kx3"), Attributes.none()));
+        } else {
+            nodes.add(new Node("cube", "Pow", List.of("x", "three"), List.of("x3"), Attributes.none()));
+            nodes.add(new Node("k", "Mul", List.of("x3", "kappa"), List.of("kx3"), Attributes.none()));
+        }
+        nodes.add(new Node("inner", "Add", List.of("x", "kx3"), List.of("s"), Attributes.none()));
+        nodes.add(new Node("b", "Mul", form == 0 ? List.of("beta", "s") : List.of("s", "beta"), List.of("u"), Attributes.none()));
+        nodes.add(new Node("t", "Tanh", List.of("u"), List.of("t"), Attributes.none()));
+        nodes.add(new Node("a", "Add", form == 0 ? List.of("one", "t") : List.of("t", "one"), List.of("a"), Attributes.none()));
+        if (form == 0) {
+            nodes.add(new Node("xa", "Mul", List.of("x", "a"), List.of("xa"), Attributes.none()));
+            nodes.add(new Node("y", "Mul", List.of("half", "xa"), List.of("y"), Attributes.none()));
+        } else {
+            nodes.add(new Node("hx", "Mul", List.of("half", "x"), List.of("hx"), Attributes.none()));
+            nodes.add(new Node("y", "Mul", List.of("hx", "a"), List.of("y"), Attributes.none()));
+        }
+        return new Graph("gelu_tanh", nodes, c, List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), opset);
+    }
+
+    @Test
+    void theExportedTanhGeluBecomesOneGeluWithTheTanhApproximation() {
+        for (int form = 0; form < 2; form++) {
+            for (int opset : new int[] {13, 20}) {
+                Graph g = GraphOptimizer.optimize(tanhGelu(form, 0.044715f, opset));
+                assertEquals(1, g.nodes().size(), g.nodes().toString());
+                Node gelu = g.nodes().get(0);
+                assertEquals("Gelu", gelu.opType());
+                assertEquals("tanh", gelu.attrs().getString("approximate", "none"));
+                assertEquals(opset >= 20 ? "" : io.gapnet.runtime.ops.OpSet.GAPNET_DOMAIN, gelu.domain());
+                assertEquals(form == 0 ? 9 : 8, gelu.origins().size(), "the fused node stands for every node it replaced");
+                try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(tanhGelu(form, 0.044715f, opset), cpu)) {
+                    Tensor y = s.run(Tensor.of(new float[] {-1, 0, 1, 2}, 4)); // Python, the formula in double
+                    Approx.assertTensor(new int[] {4}, new float[] {-0.15880801f, 0, 0.84119199f, 1.9545977f}, y);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTanhChainWithOtherConstantsIsLeftAlone() {
+        assertEquals(9, GraphOptimizer.optimize(tanhGelu(0, 0.05f, 13)).nodes().size());
+    }
+
+    /**
+     * GeM pooling of x [1, 2, 1, 2] as exported: an optional clamp (Clip with its min as input or attribute, or Max),
+     * Pow(p = 3), the spatial mean (ReduceMean over axes 2, 3 or GlobalAveragePool), Pow(q).
+     */
+    static Graph gem(String clamp, String pool, float q, int opset) {
+        Map<String, Tensor> c = Map.of("eps", Tensor.scalar(1e-6f), "p", Tensor.scalar(3f), "q", Tensor.scalar(q));
+        List<Node> nodes = new java.util.ArrayList<>();
+        String base = "x";
+        if (clamp.equals("Clip")) {
+            nodes.add(opset >= 11 ? new Node("clamp", "Clip", List.of("x", "eps", ""), List.of("xc"), Attributes.none())
+                    : new Node("clamp", "Clip", List.of("x"), List.of("xc"), new Attributes(Map.of("min", 1e-6f))));
+            base = "xc";
+        } else if (clamp.equals("Max")) {
+            nodes.add(new Node("clamp", "Max", List.of("x", "eps"), List.of("xc"), Attributes.none()));
+            base = "xc";
+        }
+        nodes.add(new Node("pow", "Pow", List.of(base, "p"), List.of("xp"), Attributes.none()));
+        nodes.add(pool.equals("GlobalAveragePool") ? new Node("mean", pool, List.of("xp"), List.of("m"), Attributes.none())
+                : new Node("mean", "ReduceMean", List.of("xp"), List.of("m"), new Attributes(Map.of("axes", new long[] {-2, -1},
+                "keepdims", 0L))));
+        nodes.add(new Node("root", "Pow", List.of("m", "q"), List.of("y"), Attributes.none()));
+        return new Graph("gem", nodes, c, List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), opset);
+    }
+
+    @Test
+    void gemPoolingAsExportedBecomesOneGeM() {
+        Tensor x = Tensor.of(new float[] {1, 2, -1, 3}, 1, 2, 1, 2);
+        for (String clamp : new String[] {"Clip", "Max", "none"}) {
+            for (String pool : new String[] {"ReduceMean", "GlobalAveragePool"}) {
+                for (int opset : new int[] {9, 13}) {
+                    Graph g = GraphOptimizer.optimize(gem(clamp, pool, 1 / 3f, opset));
+                    String what = clamp + " " + pool + " opset " + opset;
+                    assertEquals(List.of("GeM"), g.nodes().stream().map(Node::opType).toList(), what);
+                    assertEquals(io.gapnet.runtime.ops.OpSet.GAPNET_DOMAIN, g.nodes().get(0).domain());
+                    try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(gem(clamp, pool, 1 / 3f, opset), cpu)) {
+                        // channel 0: ((1 + 8) / 2)^(1/3); channel 1: ((1e-18 + 27) / 2)^(1/3) clamped, ((-1 + 27) / 2)^(1/3) not
+                        float c1 = clamp.equals("none") ? 2.3513347f : 2.3811016f;
+                        int[] shape = pool.equals("GlobalAveragePool") ? new int[] {1, 2, 1, 1} : new int[] {1, 2};
+                        Approx.assertTensor(shape, new float[] {1.6509636f, c1}, s.run(x));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gemOverAnEmptyExtentIsAnErrorNotNaN() {
+        try (CpuBackend cpu = new CpuBackend(); Session s = Session.open(gem("Clip", "GlobalAveragePool", 1 / 3f, 13), cpu)) {
+            io.gapnet.GapnetException e = org.junit.jupiter.api.Assertions.assertThrows(io.gapnet.GapnetException.class,
+                    () -> s.run(Tensor.of(new float[0], 1, 2, 0, 3)));
+            assertTrue(e.getMessage().contains("empty spatial extent"), e.getMessage());
+            Approx.assertTensor(new int[] {1, 1, 1, 1}, new float[] {2}, s.run(Tensor.of(new float[] {2, 2}, 1, 1, 1, 2)));
+        }
+    }
+
+    @Test
+    void aPowerMeanWhoseExponentsDoNotInvertIsLeftAlone() {
+        assertEquals(4, GraphOptimizer.optimize(gem("Clip", "ReduceMean", 0.5f, 13)).nodes().size());
+    }
 }

@@ -86,6 +86,11 @@ class CpuKernels implements Kernels {
     }
 
     @Override
+    public void gem(int n, int c, int spatial, float p, float q, float eps, DeviceBuffer x, DeviceBuffer y) {
+        PoolRef.gem(n, c, spatial, p, q, eps, f(x, (long) n * c * spatial, "GeM input"), f(y, (long) n * c, "GeM output"));
+    }
+
+    @Override
     public void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
         PoolRef.gmp(n, c, spatial, f(x, (long) n * c * spatial, "gmp input"), f(y, (long) n * c, "gmp output"));
     }

@@ -63,6 +63,22 @@ final class PoolRef {
         }
     }
 
+    /**
+     * What the exported nodes compute, each in float as ONNX has it (a power that overflows float is infinite), the
+     * mean accumulated in double. The clamp keeps a NaN (x < eps is false), as ONNX's Clip and Max do.
+     */
+    static void gem(int n, int c, int spatial, float p, float q, float eps, float[] x, float[] y) {
+        requireSpatial(spatial, "GeM pooling");
+        for (int i = 0; i < n * c; i++) {
+            double sum = 0;
+            for (int s = 0; s < spatial; s++) {
+                float v = x[i * spatial + s];
+                sum += (float) Math.pow(v < eps ? eps : v, p);
+            }
+            y[i] = (float) Math.pow((float) (sum / spatial), q);
+        }
+    }
+
     static void gmp(int n, int c, int spatial, float[] x, float[] y) {
         requireSpatial(spatial, "GlobalMaxPool");
         for (int i = 0; i < n * c; i++) {

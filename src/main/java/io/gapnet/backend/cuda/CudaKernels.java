@@ -215,11 +215,19 @@ final class CudaKernels implements Kernels {
         globalPool("gmp_nchw_f32", n, c, spatial, x, y);
     }
 
-    private void globalPool(String kernel, int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+    @Override
+    public void gem(int n, int c, int spatial, float p, float q, float eps, DeviceBuffer x, DeviceBuffer y) {
+        globalPool("gem_nchw_f32", n, c, spatial, x, y, p, q, eps);
+    }
+
+    /** A pooling kernel with one warp per plane; {@code extra} are its float arguments after the spatial size. */
+    private void globalPool(String kernel, int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y, float... extra) {
         if (spatial <= 0) throw new ShapeException(kernel + ": pooling over an empty spatial extent (H*W = 0)");
         long planes = (long) n * c;
-        new Launch("gap", kernel).p(ptr(x, planes * spatial, kernel + " input")).p(ptr(y, planes, kernel + " output"))
-                .l(planes).i(spatial).run(blocks(planes, 8), 1, 1, THREADS, 1, 1);
+        Launch l = new Launch("gap", kernel).p(ptr(x, planes * spatial, kernel + " input")).p(ptr(y, planes, kernel + " output"))
+                .l(planes).i(spatial);
+        for (float v : extra) l.f(v);
+        l.run(blocks(planes, 8), 1, 1, THREADS, 1, 1);
     }
 
     @Override

@@ -196,11 +196,19 @@ final class ClKernels implements Kernels {
         globalPool("gmp_nchw_f32", n, c, spatial, x, y);
     }
 
-    private void globalPool(String kernel, int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+    @Override
+    public void gem(int n, int c, int spatial, float p, float q, float eps, DeviceBuffer x, DeviceBuffer y) {
+        globalPool("gem_nchw_f32", n, c, spatial, x, y, p, q, eps);
+    }
+
+    /** A pooling kernel with one work-group per plane; {@code extra} are its float arguments after the spatial size. */
+    private void globalPool(String kernel, int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y, float... extra) {
         if (spatial <= 0) throw new io.gapnet.ShapeException(kernel + ": pooling over an empty spatial extent (H*W = 0)");
         long planes = (long) n * c;
-        new Launch("gap.cl", kernel).mem(mem(x, planes * spatial, kernel + " input")).mem(mem(y, planes, kernel + " output"))
-                .i(spatial).run(new long[] {planes * 64}, new long[] {64});
+        Launch l = new Launch("gap.cl", kernel).mem(mem(x, planes * spatial, kernel + " input"))
+                .mem(mem(y, planes, kernel + " output")).i(spatial);
+        for (float v : extra) l.f(v);
+        l.run(new long[] {planes * 64}, new long[] {64});
     }
 
     @Override

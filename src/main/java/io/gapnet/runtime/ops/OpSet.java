@@ -14,7 +14,7 @@ public final class OpSet {
 
     static {
         ConvOps.register(DEFAULT, GAPNET);
-        PoolOps.register(DEFAULT);
+        PoolOps.register(DEFAULT, GAPNET);
         ElementwiseOps.register(DEFAULT, GAPNET);
         DenseOps.register(DEFAULT);
         NormOps.register(DEFAULT, GAPNET);

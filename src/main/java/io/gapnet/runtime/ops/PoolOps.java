@@ -9,11 +9,15 @@ import io.gapnet.tensor.Shapes;
 import java.util.Arrays;
 import java.util.Map;
 
-/** MaxPool, AveragePool (2-D), GlobalAveragePool, GlobalMaxPool and the ONNX reductions (ReduceSum, ReduceMean...). */
+/**
+ * MaxPool, AveragePool (2-D), GlobalAveragePool, GlobalMaxPool, the ONNX reductions (ReduceSum, ReduceMean...) and
+ * gapnet's GeM, the generalised-mean pooling the optimiser recognises.
+ */
 final class PoolOps {
     private PoolOps() {}
 
-    static void register(Map<String, OpLowering> ops) {
+    static void register(Map<String, OpLowering> ops, Map<String, OpLowering> gapnet) {
+        gapnet.put("GeM", b -> b.output(gem(b)));
         ops.put("MaxPool", b -> b.output(pool(b, true)));
         ops.put("AveragePool", b -> b.output(pool(b, false)));
         ops.put("GlobalAveragePool", b -> b.output(global(b, true)));
@@ -79,13 +83,39 @@ final class PoolOps {
         return globalReduce(b, x, out, avg);
     }
 
-    /** Pooling of [N, C, spatial...] over all spatial positions; an empty extent is an error, never a NaN. */
-    private static Value globalReduce(PlanBuilder b, Value x, int[] out, boolean avg) {
-        int n = x.dim(0), c = x.dim(1), spatial = Shapes.prod(x.shape(), 2, x.rank());
+    /**
+     * gapnet's GeM: {@code mean(max(x, eps)^p)^q} over the spatial positions of [N, C, spatial...]; attributes p, q, eps
+     * (absent: no clamp), keepdims (default 1) and, when the model reduced axes 2 and 3 by number, rank 4.
+     */
+    private static Value gem(PlanBuilder b) {
+        Attributes a = b.node().attrs();
+        Value x = b.floatIn(0);
+        long rank = a.getInt("rank", 0);
+        if (x.rank() < 3 || (rank != 0 && x.rank() != rank)) {
+            throw b.error("GeM pooling needs [N, C, spatial...] input" + (rank != 0 ? " of rank " + rank : "") + " but has shape "
+                    + Shapes.str(x.shape()));
+        }
+        int n = x.dim(0), c = x.dim(1), spatial = requireSpatial(b, x);
+        float p = a.getFloat("p", 1f), q = a.getFloat("q", 1f), eps = a.getFloat("eps", Float.NEGATIVE_INFINITY);
+        int[] out = x.shape();
+        for (int i = 2; i < out.length; i++) out[i] = 1;
+        if (a.getInt("keepdims", 1) == 0) out = new int[] {n, c};
+        return b.emit("GeM", out, 0, (k, in, o) -> k.gem(n, c, spatial, p, q, eps, in[0], o), x);
+    }
+
+    /** H*W (the product of the spatial dims) of [N, C, spatial...]: an empty extent is an error, never a NaN. */
+    private static int requireSpatial(PlanBuilder b, Value x) {
+        int spatial = Shapes.prod(x.shape(), 2, x.rank());
         if (spatial == 0) {
             throw b.error("pooling over an empty spatial extent (input " + Shapes.str(x.shape()) + ", H*W = 0): the"
                     + " input image is too small for this network; use a larger input");
         }
+        return spatial;
+    }
+
+    /** Pooling of [N, C, spatial...] over all spatial positions; an empty extent is an error, never a NaN. */
+    private static Value globalReduce(PlanBuilder b, Value x, int[] out, boolean avg) {
+        int n = x.dim(0), c = x.dim(1), spatial = requireSpatial(b, x);
         if (avg) return b.emit("GlobalAveragePool", out, 0, (k, in, o) -> k.gap(n, c, spatial, in[0], o), x);
         return b.emit("GlobalMaxPool", out, 0, (k, in, o) -> k.gmp(n, c, spatial, in[0], o), x);
     }
