@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time inference per backend: warm-up, then timed runs; images/s, ms per batch (median, p90)",
             "and the max abs difference of the outputs from the CPU reference on the same input (on the first",
-            "--parity-images images of the batch: images are independent, so they need no full reference run)."})
+            "--parity-images images of the batch: images are independent, so they need no full reference run).",
+            "Also: Session.open and the first run after it (plan compilation, weight packing, JIT) in ms, GFLOP/s",
+            "at the median, the plan's activation memory and the process's peak resident memory so far."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", description = "resnet18 ... resnet152, or an .onnx file (default: ${DEFAULT-VALUE})")
     String model = Models.DEFAULT;
@@ -44,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iters", description = "timed runs (default: until 10 runs or 20 s, at least 3)")
     int iters = 0;
 
-    @Option(names = "--warmup", description = "untimed runs first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", description = "untimed runs first, at least one: the first is reported as first-run (default: ${DEFAULT-VALUE})")
     int warmup = 1;
 
     @Option(names = "--json", description = "print one JSON object per backend instead of a table")
@@ -54,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean profile;
 
     record Row(String backend, String device, int runs, double medianMs, double p90Ms, double imagesPerSec, double maxAbsDiff,
-               String gemm) {}
+               String gemm, double openMs, double firstRunMs, double gflops, long activationBytes, long peakRssBytes) {}
 
     @Override
     public Integer call() {
@@ -75,9 +77,14 @@ final class BenchCommand implements Callable<Integer> {
         Tensor reference = null;
         List<Row> rows = new ArrayList<>();
         for (String name : selected) {
+            long opening = System.nanoTime();
             try (Backend b = Backends.open(name); Session s = Session.open(graph, b)) {
+                double openMs = (System.nanoTime() - opening) / 1e6;
                 Map<String, Tensor> in = Map.of(s.singleInputName(), input);
-                for (int i = 0; i < warmup; i++) s.run(in);
+                long first = System.nanoTime();
+                s.run(in);
+                double firstRunMs = (System.nanoTime() - first) / 1e6;
+                for (int i = 1; i < warmup; i++) s.run(in);
                 List<Double> ms = new ArrayList<>();
                 Tensor out = null;
                 long start = System.nanoTime();
@@ -91,14 +98,28 @@ final class BenchCommand implements Callable<Integer> {
                 double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 double median = percentile(sorted, 0.5), p90 = percentile(sorted, 0.9);
                 if (profile) printProfile(s, in, b.name());
+                io.gapnet.runtime.Plan plan = s.plan(Map.of(s.singleInputName(), input.shape()));
                 Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff,
-                        b.device().details().getOrDefault("GEMM", ""));
+                        b.device().details().getOrDefault("GEMM", ""), openMs, firstRunMs, 2.0 * plan.macs() / (median / 1e3) / 1e9,
+                        plan.peakActivationBytes(), peakRss());
                 rows.add(row);
                 if (json) printJson(row);
             }
         }
         if (!json) printTable(rows);
         return 0;
+    }
+
+    /** The process's peak resident set (VmHWM in /proc/self/status), or -1 where there is no such file. */
+    static long peakRss() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: no figure
+        }
+        return -1;
     }
 
     private void printProfile(Session s, Map<String, Tensor> in, String backendName) {
@@ -169,14 +190,17 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void printTable(List<Row> rows) {
-        System.out.printf(Locale.ROOT, "%-10s %-28s %5s %12s %12s %10s %14s%n", "backend", "device", "runs", "median ms",
-                "p90 ms", "images/s", "max|diff| ref");
+        System.out.printf(Locale.ROOT, "%-10s %-28s %5s %10s %10s %10s %14s %9s %10s %8s %9s %9s%n", "backend", "device", "runs",
+                "median ms", "p90 ms", "images/s", "max|diff| ref", "open ms", "first-run", "GFLOP/s", "act MB", "peak RSS");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-10s %-28s %5d %12.2f %12.2f %10.2f %14s%n", r.backend(),
+            System.out.printf(Locale.ROOT, "%-10s %-28s %5d %10.2f %10.2f %10.2f %14s %9.1f %10.1f %8.1f %9.1f %9s%n", r.backend(),
                     r.device().length() > 28 ? r.device().substring(0, 28) : r.device(), r.runs(), r.medianMs(), r.p90Ms(),
                     r.imagesPerSec(), Double.isNaN(r.maxAbsDiff()) && parityImages == 0 ? "-"
-                            : String.format(Locale.ROOT, "%.3g", r.maxAbsDiff()));
+                            : String.format(Locale.ROOT, "%.3g", r.maxAbsDiff()), r.openMs(), r.firstRunMs(), r.gflops(),
+                    r.activationBytes() / 1e6, r.peakRssBytes() < 0 ? "-" : String.format(Locale.ROOT, "%.0f MB", r.peakRssBytes() / 1e6));
         }
+        System.out.println("first-run: the first run after Session.open (plan compilation, weight packing, JIT), in ms;"
+                + " act MB: the plan's activation buffers; peak RSS: the whole process's so far");
         for (Row r : rows) if (!r.gemm().isEmpty()) System.out.println(r.backend() + " GEMM path: " + r.gemm());
     }
 
@@ -195,6 +219,11 @@ final class BenchCommand implements Callable<Integer> {
         if (parityImages > 0) m.put("max_abs_diff_vs_reference", String.format(Locale.ROOT, "%.6g", r.maxAbsDiff()));
         m.put("parity_images", Math.min(batch, parityImages));
         if (!r.gemm().isEmpty()) m.put("gemm_path", Json.quote(r.gemm()));
+        m.put("open_ms", String.format(Locale.ROOT, "%.3f", r.openMs()));
+        m.put("first_run_ms", String.format(Locale.ROOT, "%.3f", r.firstRunMs()));
+        m.put("gflops", String.format(Locale.ROOT, "%.3f", r.gflops()));
+        m.put("activation_bytes", r.activationBytes());
+        if (r.peakRssBytes() >= 0) m.put("peak_rss_bytes", r.peakRssBytes());
         StringBuilder sb = new StringBuilder("{");
         m.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
         System.out.println(sb.append('}'));

@@ -61,6 +61,11 @@ public final class KernelCases {
         c.add(conv("direct", new ConvDesc(1, 6, 9, 5, 12, 5, 3, 1, 2, 1, 1, 2, 1, 2, 1, 6, none), false, false));
         c.add(conv("direct", new ConvDesc(1, 1, 7, 7, 1, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, none), true, true));
         c.add(conv("direct", new ConvDesc(2, 4, 7, 7, 6, 3, 3, 1, 1, 3, 3, 3, 0, 0, 3, 2, Activation.leakyRelu(0.1f)), true, true));
+        // depthwise as ConvNeXt (7x7, pad 3) and MobileNet (3x3 stride 2) have them; a kernel wider than the map
+        c.add(conv("depthwise", new ConvDesc(2, 16, 30, 30, 16, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 16, Activation.of(Activation.Kind.GELU)),
+                true, true));
+        c.add(conv("depthwise", new ConvDesc(1, 24, 29, 31, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 24, Activation.clip(0, 6)), true, false));
+        c.add(conv("depthwise", new ConvDesc(1, 8, 5, 4, 16, 3, 7, 1, 3, 2, 1, 2, 4, 1, 3, 8, none), false, true));
         // shapes for the fast CPU engine's paths: padded stride-1 maps at least 14 wide (shifted rows, then
         // compaction), reductions over more than one 256-step block, row counts that are not a multiple of 6,
         // column panels that cross image boundaries, maps narrower than a vector, grouped gathers
@@ -104,6 +109,9 @@ public final class KernelCases {
             c.add(needsPositive ? k.withPositiveInputs() : k);
             c.add(k.withSpecialValues()); // NaN in, NaN out, as ONNX defines every activation (Relu(NaN) is NaN)
         }
+        int big = 3 * 64 * 56 * 56; // large enough for the fast CPU path to split
+        Activation gelu = Activation.of(Activation.Kind.GELU);
+        c.add(KernelCase.of("activation " + gelu + " x" + big, big, (kr, x, y) -> kr.activation(gelu, big, x[0], y), big));
         return c;
     }
 
@@ -123,6 +131,13 @@ public final class KernelCases {
         c.add(binary(BinaryOp.MUL, new int[] {3, 5, 7, 7}, new int[] {3, 5, 1, 1}));
         c.add(binary(BinaryOp.SUB, new int[] {1}, new int[] {2, 3, 4}));
         c.add(binary(BinaryOp.PRELU, new int[] {2, 5, 3, 3}, new int[] {5, 1, 1}));
+        // large enough for the fast CPU path to split: same shapes, a gate per plane, both sides broadcast
+        c.add(binary(BinaryOp.DIV, new int[] {2, 32, 32, 32}, new int[] {2, 32, 32, 32}).withPositiveInputs());
+        c.add(binary(BinaryOp.MUL, new int[] {2, 32, 32, 32}, new int[] {2, 32, 1, 1}));
+        c.add(binary(BinaryOp.SUB, new int[] {1, 32, 1, 1}, new int[] {2, 32, 32, 32}));
+        c.add(binary(BinaryOp.ADD, new int[] {2, 1, 32, 32}, new int[] {2, 32, 1, 1}));
+        c.add(binary(BinaryOp.MAX, new int[] {300, 1}, new int[] {300, 200}).withSpecialValues());
+        c.add(binary(BinaryOp.GREATER, new int[] {300, 1}, new int[] {300, 1}));
         return c;
     }
 
@@ -133,6 +148,8 @@ public final class KernelCases {
                 (k, x, y) -> k.batchNorm(n, ch, s, 1e-5f, x[0], x[1], x[2], x[3], x[4], y), n * ch * s, ch, ch, ch, ch).withPositiveInputs());
         c.add(KernelCase.of("layerNorm 6 rows of 33, scale and bias", 6 * 33,
                 (k, x, y) -> k.layerNorm(6, 33, 1e-5f, x[0], x[1], x[2], y), 6 * 33, 33, 33));
+        c.add(KernelCase.of("layerNorm 3136 rows of 96", 3136 * 96, (k, x, y) -> k.layerNorm(3136, 96, 1e-6f, x[0], x[1], x[2], y),
+                3136 * 96, 96, 96));
         c.add(KernelCase.of("layerNorm 4 rows of 300", 4 * 300, (k, x, y) -> k.layerNorm(4, 300, 1e-6f, x[0], null, null, y), 4 * 300));
         c.add(KernelCase.of("layerNorm 3 rows of 7", 21, (k, x, y) -> k.layerNorm(3, 7, 1e-5f, x[0], x[1], x[2], y), 21, 7, 7)
                 .withSpecialValues());
@@ -256,6 +273,12 @@ public final class KernelCases {
         int[] s = {2, 3, 4, 5};
         int[] perm = {0, 2, 3, 1};
         c.add(KernelCase.of("transpose [2,3,4,5] perm 0,2,3,1", 120, (k, x, y) -> k.transpose(s, perm, x[0], y), 120));
+        // channels last and back, as ConvNeXt's LayerNorm has it, large enough for the fast CPU path to split
+        int[] nchw = {2, 48, 28, 28}, nhwc = {2, 28, 28, 48};
+        int big = Shapes.numel(nchw);
+        c.add(KernelCase.of("transpose [2,48,28,28] perm 0,2,3,1", big, (k, x, y) -> k.transpose(nchw, new int[] {0, 2, 3, 1}, x[0], y), big));
+        c.add(KernelCase.of("transpose [2,28,28,48] perm 0,3,1,2", big, (k, x, y) -> k.transpose(nhwc, new int[] {0, 3, 1, 2}, x[0], y), big));
+        c.add(KernelCase.of("transpose [7] perm 0", 7, (k, x, y) -> k.transpose(new int[] {7}, new int[] {0}, x[0], y), 7));
         int[][] parts = {{2, 3, 5}, {2, 1, 5}, {2, 4, 5}};
         int[] cy = {2, 8, 5};
         c.add(KernelCase.of("concat axis 1", 80, (k, x, y) -> k.concat(1, parts, x, cy, y), 30, 10, 40));

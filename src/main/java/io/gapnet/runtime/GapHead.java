@@ -329,7 +329,7 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
      */
     private double[] effective(int c, float[] w2row, float[] gap, int offset, int channels) {
         double[] r = new double[channels + 1]; // weights, then the bias
-        r[channels] = bias == null ? 0 : bias[bias.length == 1 ? 0 : c];
+        r[channels] = biasOf(bias, c);
         if (kind != Kind.MLP) {
             for (int k = 0; k < channels; k++) r[k] = w2row[k];
             return r;
@@ -339,7 +339,7 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
             throw new ModelException("the feature maps have " + channels + " channels but the head's first layer takes " + w1[0].length);
         }
         for (int j = 0; j < w1.length; j++) {
-            double h = hidden.bias() == null ? 0 : hidden.bias()[hidden.bias().length == 1 ? 0 : j];
+            double b1 = biasOf(hidden.bias(), j), h = b1;
             for (int k = 0; k < channels; k++) h += (double) w1[j][k] * gap[offset + k];
             double a = hidden.act().apply((float) h);
             if (h == 0) { // the unit's value is act(0), a constant
@@ -348,9 +348,14 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
             }
             double slope = w2row[j] * (a / h);
             for (int k = 0; k < channels; k++) r[k] += slope * w1[j][k];
-            r[channels] += slope * (hidden.bias() == null ? 0 : hidden.bias()[hidden.bias().length == 1 ? 0 : j]);
+            r[channels] += slope * b1;
         }
         return r;
+    }
+
+    /** Unit i's bias: 0 without one, the one value of a broadcast bias, else its i-th. */
+    private static double biasOf(float[] bias, int i) {
+        return bias == null ? 0 : bias[bias.length == 1 ? 0 : i];
     }
 
     /** The GAP vector of image n, recomputed from its feature maps. */

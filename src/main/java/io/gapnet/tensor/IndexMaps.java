@@ -114,6 +114,30 @@ public final class IndexMaps {
         return map;
     }
 
+    /**
+     * The other direction, for reductions: for every input element, the flat index of the output element it is
+     * reduced into, the output keeping the axes not flagged in {@code reduce}, in order.
+     */
+    public static int[] reduce(int[] shape, boolean[] reduce) {
+        int rank = shape.length;
+        int[] yStride = new int[rank]; // 0 for reduced axes
+        for (int i = rank - 1, outputs = 1; i >= 0; i--) {
+            if (!reduce[i]) {
+                yStride[i] = outputs;
+                outputs *= shape[i];
+            }
+        }
+        int[] map = new int[Shapes.hostNumel(shape, 4, "index map")];
+        int[] idx = new int[rank];
+        for (int e = 0; e < map.length; e++) {
+            int o = 0;
+            for (int i = 0; i < rank; i++) o += idx[i] * yStride[i];
+            map[e] = o;
+            increment(idx, shape);
+        }
+        return map;
+    }
+
     /** Advances a row-major multi-index over {@code shape} by one. */
     public static void increment(int[] idx, int[] shape) {
         for (int i = idx.length - 1; i >= 0; i--) {

@@ -89,7 +89,7 @@ class CliTest {
     void benchSkipsTheReferenceWithParityImagesZero() {
         CliRunner.Result r = cli("bench", "--size", "32,32", "--iters", "1", "--warmup", "0", "--parity-images", "0");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().matches("(?s).*\\ncpu .* -\\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\ncpu .* - .*"), r.out());
     }
 
     @Test
@@ -98,6 +98,20 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("images/s"), r.out());
         assertTrue(r.out().contains("cpu "), r.out());
+        assertTrue(r.out().contains("first-run") && r.out().contains("GFLOP/s") && r.out().contains("peak RSS"), r.out());
+    }
+
+    @Test
+    void benchReportsWarmUpAndMemoryAndTheActivationBytesAreInfosPeak() {
+        CliRunner.Result r = cli("bench", "--size", "64,64", "--iters", "1", "--parity-images", "0", "--json");
+        assertEquals(0, r.code(), r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"first_run_ms\":([0-9.]+).*\"gflops\":([0-9.]+)"
+                + ".*\"activation_bytes\":([0-9]+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Double.parseDouble(m.group(1)) > 0 && Double.parseDouble(m.group(2)) > 0, r.out());
+        CliRunner.Result info = cli("info", "--size", "64,64");
+        assertTrue(info.out().contains(String.format(java.util.Locale.ROOT, "peak activation memory: %.2f MB",
+                Long.parseLong(m.group(3)) / 1e6)), info.out() + "\n" + r.out());
     }
 
     @Test

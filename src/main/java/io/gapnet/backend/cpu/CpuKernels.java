@@ -14,7 +14,8 @@ import io.gapnet.tensor.Shapes;
 /**
  * The reference kernels: checks that every buffer belongs to this backend, is open and is large enough,
  * then runs the naive implementation of the op (ConvRef, PoolRef, ElementwiseRef, DenseRef, MovementRef).
- * {@link FastCpuKernels} overrides the ops it speeds up and inherits the rest.
+ * {@link FastCpuKernels} overrides the ops it speeds up, and {@link #split} to run the element-wise and pooling ops
+ * here on parts of their output in parallel.
  */
 class CpuKernels implements Kernels {
     private final CpuBackend backend;
@@ -30,6 +31,17 @@ class CpuKernels implements Kernels {
         return ((CpuBuffer) b).data();
     }
 
+    /** Work on items [from, to) of an op's output. */
+    @FunctionalInterface
+    interface Part {
+        void run(int from, int to);
+    }
+
+    /** Runs {@code part} over items [0, items), each about {@code work} operations; the reference runs it whole. */
+    void split(int items, long work, Part part) {
+        part.run(0, items);
+    }
+
     @Override
     public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
         ConvRef.conv2d(d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"),
@@ -40,34 +52,38 @@ class CpuKernels implements Kernels {
     @Override
     public void layerNorm(int rows, int len, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias, DeviceBuffer y) {
         long size = (long) rows * len;
-        ElementwiseRef.layerNorm(rows, len, eps, f(x, size, "layerNorm input"), scale == null ? null : f(scale, len, "layerNorm scale"),
-                bias == null ? null : f(bias, len, "layerNorm bias"), f(y, size, "layerNorm output"));
+        float[] xv = f(x, size, "layerNorm input"), sv = f(scale, len, "layerNorm scale"), bv = f(bias, len, "layerNorm bias");
+        float[] yv = f(y, size, "layerNorm output");
+        split(rows, 4L * len, (from, to) -> ElementwiseRef.layerNorm(from, to, len, eps, xv, sv, bv, yv));
     }
 
     @Override
     public void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
                           DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y) {
         long size = (long) n * c * spatial;
-        ElementwiseRef.batchNorm(n, c, spatial, eps, f(x, size, "batchNorm input"), f(scale, c, "batchNorm scale"),
-                f(bias, c, "batchNorm bias"), f(mean, c, "batchNorm mean"), f(var, c, "batchNorm var"),
-                f(y, size, "batchNorm output"));
+        float[] xv = f(x, size, "batchNorm input"), sv = f(scale, c, "batchNorm scale"), bv = f(bias, c, "batchNorm bias");
+        float[] mv = f(mean, c, "batchNorm mean"), vv = f(var, c, "batchNorm var"), yv = f(y, size, "batchNorm output");
+        split(n * c, spatial, (from, to) -> ElementwiseRef.batchNorm(from, to, c, spatial, eps, xv, sv, bv, mv, vv, yv));
     }
 
     @Override
     public void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, DeviceBuffer x, DeviceBuffer y) {
         long count = (long) n * c * spatial;
-        ElementwiseRef.lrn(n, c, spatial, size, alpha, beta, bias, f(x, count, "lrn input"), f(y, count, "lrn output"));
+        float[] xv = f(x, count, "lrn input"), yv = f(y, count, "lrn output");
+        split(n * c, (long) spatial * size, (from, to) -> ElementwiseRef.lrn(from, to, c, spatial, size, alpha, beta, bias, xv, yv));
     }
 
     @Override
     public void activation(Activation act, int count, DeviceBuffer x, DeviceBuffer y) {
-        ElementwiseRef.activation(act, count, f(x, count, "activation input"), f(y, count, "activation output"));
+        float[] xv = f(x, count, "activation input"), yv = f(y, count, "activation output");
+        split(count, 1, (from, to) -> ElementwiseRef.activation(from, to, act, xv, yv));
     }
 
     @Override
     public void binary(BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
-        ElementwiseRef.binary(op, aShape, f(a, Shapes.numel(aShape), "binary a"), bShape,
-                f(b, Shapes.numel(bShape), "binary b"), yShape, f(y, Shapes.numel(yShape), "binary output"));
+        float[] av = f(a, Shapes.numel(aShape), "binary a"), bv = f(b, Shapes.numel(bShape), "binary b");
+        float[] yv = f(y, Shapes.numel(yShape), "binary output");
+        split(Shapes.numel(yShape), 1, (from, to) -> ElementwiseRef.binary(from, to, op, aShape, av, bShape, bv, yShape, yv));
     }
 
     @Override
@@ -82,17 +98,20 @@ class CpuKernels implements Kernels {
 
     @Override
     public void gap(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
-        PoolRef.gap(n, c, spatial, f(x, (long) n * c * spatial, "gap input"), f(y, (long) n * c, "gap output"));
+        float[] xv = f(x, (long) n * c * spatial, "gap input"), yv = f(y, (long) n * c, "gap output");
+        split(n * c, spatial, (from, to) -> PoolRef.gap(from, to, spatial, xv, yv));
     }
 
     @Override
     public void gem(int n, int c, int spatial, float p, float q, float eps, DeviceBuffer x, DeviceBuffer y) {
-        PoolRef.gem(n, c, spatial, p, q, eps, f(x, (long) n * c * spatial, "GeM input"), f(y, (long) n * c, "GeM output"));
+        float[] xv = f(x, (long) n * c * spatial, "GeM input"), yv = f(y, (long) n * c, "GeM output");
+        split(n * c, 8L * spatial, (from, to) -> PoolRef.gem(from, to, spatial, p, q, eps, xv, yv));
     }
 
     @Override
     public void gmp(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
-        PoolRef.gmp(n, c, spatial, f(x, (long) n * c * spatial, "gmp input"), f(y, (long) n * c, "gmp output"));
+        float[] xv = f(x, (long) n * c * spatial, "gmp input"), yv = f(y, (long) n * c, "gmp output");
+        split(n * c, spatial, (from, to) -> PoolRef.gmp(from, to, spatial, xv, yv));
     }
 
     @Override
@@ -117,7 +136,8 @@ class CpuKernels implements Kernels {
     @Override
     public void softmax(int outer, int axisLen, int inner, DeviceBuffer x, DeviceBuffer y) {
         long size = (long) outer * axisLen * inner;
-        ElementwiseRef.softmax(outer, axisLen, inner, f(x, size, "softmax input"), f(y, size, "softmax output"));
+        float[] xv = f(x, size, "softmax input"), yv = f(y, size, "softmax output");
+        split(outer * inner, 8L * axisLen, (from, to) -> ElementwiseRef.softmax(from, to, axisLen, inner, xv, yv));
     }
 
     @Override

@@ -5,20 +5,29 @@ import io.gapnet.backend.BinaryOp;
 import io.gapnet.tensor.IndexMaps;
 import io.gapnet.tensor.Shapes;
 
-/** Reference element-wise ops: activations, broadcasting binary arithmetic, batch normalisation, softmax. */
+/**
+ * Reference element-wise ops: activations, broadcasting binary arithmetic, normalisation, softmax. Each computes the
+ * part {@code [from, to)} of its output (elements, rows or planes, as each says), so that the fast path can run the
+ * same code on parts in parallel; the reference runs the whole range at once.
+ */
 final class ElementwiseRef {
     private ElementwiseRef() {}
 
-    static void activation(Activation act, int count, float[] x, float[] y) {
-        for (int i = 0; i < count; i++) y[i] = act.apply(x[i]);
+    /** Elements [from, to). */
+    static void activation(int from, int to, Activation act, float[] x, float[] y) {
+        for (int i = from; i < to; i++) y[i] = act.apply(x[i]);
     }
 
-    static void binary(BinaryOp op, int[] aShape, float[] a, int[] bShape, float[] b, int[] yShape, float[] y) {
+    /** Output elements [from, to). */
+    static void binary(int from, int to, BinaryOp op, int[] aShape, float[] a, int[] bShape, float[] b, int[] yShape, float[] y) {
         int[] as = Shapes.broadcastStrides(aShape, yShape);
         int[] bs = Shapes.broadcastStrides(bShape, yShape);
         int[] idx = new int[yShape.length];
-        int n = Shapes.numel(yShape);
-        for (int o = 0; o < n; o++) {
+        for (int i = idx.length - 1, rest = from; i >= 0; i--) { // the multi-index of element `from`
+            idx[i] = rest % yShape[i];
+            rest /= yShape[i];
+        }
+        for (int o = from; o < to; o++) {
             int ia = 0, ib = 0;
             for (int i = 0; i < idx.length; i++) {
                 ia += idx[i] * as[i];
@@ -29,8 +38,9 @@ final class ElementwiseRef {
         }
     }
 
-    static void layerNorm(int rows, int len, float eps, float[] x, float[] scale, float[] bias, float[] y) {
-        for (int r = 0; r < rows; r++) {
+    /** Rows [from, to). */
+    static void layerNorm(int from, int to, int len, float eps, float[] x, float[] scale, float[] bias, float[] y) {
+        for (int r = from; r < to; r++) {
             int base = r * len;
             double sum = 0;
             for (int i = 0; i < len; i++) sum += x[base + i];
@@ -46,47 +56,46 @@ final class ElementwiseRef {
         }
     }
 
-    static void batchNorm(int n, int c, int spatial, float eps, float[] x, float[] scale, float[] bias,
+    /** Planes (image, channel) [from, to). */
+    static void batchNorm(int from, int to, int c, int spatial, float eps, float[] x, float[] scale, float[] bias,
                           float[] mean, float[] var, float[] y) {
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                double inv = 1.0 / Math.sqrt((double) var[ch] + eps);
-                int base = (i * c + ch) * spatial;
-                for (int s = 0; s < spatial; s++) {
-                    y[base + s] = (float) ((x[base + s] - mean[ch]) * inv * scale[ch] + bias[ch]);
-                }
+        for (int plane = from; plane < to; plane++) {
+            int ch = plane % c, base = plane * spatial;
+            double inv = 1.0 / Math.sqrt((double) var[ch] + eps);
+            for (int s = 0; s < spatial; s++) {
+                y[base + s] = (float) ((x[base + s] - mean[ch]) * inv * scale[ch] + bias[ch]);
             }
         }
     }
 
-    static void lrn(int n, int c, int spatial, int size, float alpha, float beta, float bias, float[] x, float[] y) {
+    /** Planes (image, channel) [from, to). */
+    static void lrn(int from, int to, int c, int spatial, int size, float alpha, float beta, float bias, float[] x, float[] y) {
         int before = (size - 1) / 2, after = size / 2;
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int s = 0; s < spatial; s++) {
-                    double sq = 0;
-                    for (int k = Math.max(0, ch - before); k <= Math.min(c - 1, ch + after); k++) {
-                        double v = x[(i * c + k) * spatial + s];
-                        sq += v * v;
-                    }
-                    int at = (i * c + ch) * spatial + s;
-                    y[at] = (float) (x[at] / Math.pow(bias + alpha / size * sq, beta));
+        for (int plane = from; plane < to; plane++) {
+            int i = plane / c, ch = plane % c;
+            for (int s = 0; s < spatial; s++) {
+                double sq = 0;
+                for (int k = Math.max(0, ch - before); k <= Math.min(c - 1, ch + after); k++) {
+                    double v = x[(i * c + k) * spatial + s];
+                    sq += v * v;
                 }
+                int at = (i * c + ch) * spatial + s;
+                y[at] = (float) (x[at] / Math.pow(bias + alpha / size * sq, beta));
             }
         }
     }
 
-    static void softmax(int outer, int axisLen, int inner, float[] x, float[] y) {
-        for (int o = 0; o < outer; o++) {
-            for (int in = 0; in < inner; in++) {
-                int base = o * axisLen * inner + in;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int k = 0; k < axisLen; k++) max = Math.max(max, x[base + k * inner]);
-                double sum = 0;
-                for (int k = 0; k < axisLen; k++) sum += Math.exp(x[base + k * inner] - max);
-                for (int k = 0; k < axisLen; k++) {
-                    y[base + k * inner] = (float) (Math.exp(x[base + k * inner] - max) / sum);
-                }
+    /** Lines along the axis [from, to) of the outer * inner. */
+    static void softmax(int from, int to, int axisLen, int inner, float[] x, float[] y) {
+        for (int line = from; line < to; line++) {
+            int o = line / inner, in = line % inner;
+            int base = o * axisLen * inner + in;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < axisLen; k++) max = Math.max(max, x[base + k * inner]);
+            double sum = 0;
+            for (int k = 0; k < axisLen; k++) sum += Math.exp(x[base + k * inner] - max);
+            for (int k = 0; k < axisLen; k++) {
+                y[base + k * inner] = (float) (Math.exp(x[base + k * inner] - max) / sum);
             }
         }
     }

@@ -24,6 +24,51 @@ final class FastConv {
         return (long) d.cPerGroup() * d.kh() * d.kw() >= 16 && d.ocPerGroup() >= 4;
     }
 
+    /**
+     * A convolution too narrow for a GEMM (depthwise, or few channels per group): direct, accumulating in float into
+     * the output plane itself, each kernel row's valid output columns worked out once, so the inner loop over columns
+     * has no bounds test (and is contiguous at stride 1, which the JIT vectorises); planes in parallel.
+     */
+    static void direct(ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y) {
+        int oh = d.outH(), ow = d.outW(), h = d.h(), wd = d.w(), kh = d.kh(), kw = d.kw();
+        int cpg = d.cPerGroup(), ocpg = d.ocPerGroup(), sw = d.strideW();
+        int[] lo = new int[kw], hi = new int[kw], off = new int[kw];
+        for (int kx = 0; kx < kw; kx++) { // the output columns ox with 0 <= ox * sw + off < w
+            off[kx] = kx * d.dilationW() - d.padLeft();
+            lo[kx] = Math.max(0, Math.floorDiv(-off[kx] + sw - 1, sw));
+            hi[kx] = Math.min(ow, Math.floorDiv(wd - 1 - off[kx], sw) + 1);
+        }
+        Activation act = d.act();
+        io.gapnet.backend.cpu.fast.Parallel.run(d.n() * d.oc(), plane -> {
+            int n = plane / d.oc(), o = plane % d.oc(), g = o / ocpg, yBase = plane * oh * ow;
+            java.util.Arrays.fill(y, yBase, yBase + oh * ow, bias == null ? 0f : bias[o]);
+            for (int ci = 0; ci < cpg; ci++) {
+                int xBase = (n * d.c() + g * cpg + ci) * h * wd, wBase = (o * cpg + ci) * kh * kw;
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * d.strideH() - d.padTop() + ky * d.dilationH();
+                        if (iy < 0 || iy >= h) continue;
+                        int row = xBase + iy * wd, out = yBase + oy * ow;
+                        for (int kx = 0; kx < kw; kx++) {
+                            float wv = w[wBase + ky * kw + kx];
+                            int at = row + off[kx];
+                            if (sw == 1) {
+                                for (int ox = lo[kx]; ox < hi[kx]; ox++) y[out + ox] += wv * x[at + ox];
+                            } else {
+                                for (int ox = lo[kx]; ox < hi[kx]; ox++) y[out + ox] += wv * x[at + ox * sw];
+                            }
+                        }
+                    }
+                }
+            }
+            for (int i = yBase; i < yBase + oh * ow; i++) {
+                float v = y[i];
+                if (res != null) v += res[i];
+                y[i] = act.applyFast(v);
+            }
+        });
+    }
+
     static String describe() {
         return FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
                 : "im2col + scalar SGEMM";
@@ -103,7 +148,7 @@ final class FastConv {
             for (int i = base; i < base + p; i++) {
                 float v = y[i] + b;
                 if (res != null) v += res[i];
-                y[i] = act.apply(v);
+                y[i] = act.applyFast(v);
             }
         });
     }

@@ -11,8 +11,9 @@ import io.gapnet.tensor.Shapes;
 
 /**
  * The fast CPU path: convolutions, Gemm and MatMul through the packed, register-tiled engine (the Vector API
- * kernels when available), and windowed pooling; every other op, cheap in a CNN, is inherited from the
- * reference. Every result is checked against the reference by the conformance suite.
+ * kernels when available), and windowed pooling; the element-wise, normalisation and global pooling ops run the
+ * reference's code on parts of their output on every core ({@link #split}); the rest, cheap in a CNN, is inherited
+ * from the reference. Every result is checked against the reference by the conformance suite.
  */
 final class FastCpuKernels extends CpuKernels {
     private final Sgemm sgemm = Sgemm.best();
@@ -21,10 +22,23 @@ final class FastCpuKernels extends CpuKernels {
         super(backend);
     }
 
+    /** Parts of at least about 32k operations, at most four per thread. */
+    @Override
+    void split(int items, long work, Part part) {
+        long total = items * Math.max(1, work);
+        int parts = (int) Math.min(items, Math.min(4L * io.gapnet.backend.cpu.fast.Parallel.threads(), total >> 15));
+        if (parts <= 1) {
+            part.run(0, items);
+            return;
+        }
+        io.gapnet.backend.cpu.fast.Parallel.run(parts, i -> part.run((int) ((long) items * i / parts), (int) ((long) items * (i + 1) / parts)));
+    }
+
     @Override
     public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
         if (!FastConv.worthwhile(d)) {
-            super.conv2d(d, x, w, bias, residual, y);
+            FastConv.direct(d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"), f(bias, d.oc(), "conv2d bias"),
+                    f(residual, d.outputSize(), "conv2d residual"), f(y, d.outputSize(), "conv2d output"));
             return;
         }
         f(w, d.weightSize(), "conv2d weight");
@@ -55,7 +69,7 @@ final class FastCpuKernels extends CpuKernels {
             for (int j = 0; j < d.n(); j++) {
                 float v = d.alpha() * yv[i * d.n() + j];
                 if (cv != null) v += d.beta() * cv[(d.cRows() == 1 ? 0 : i) * d.cCols() + (d.cCols() == 1 ? 0 : j)];
-                yv[i * d.n() + j] = d.act().apply(v);
+                yv[i * d.n() + j] = d.act().applyFast(v);
             }
         }
     }
@@ -66,6 +80,44 @@ final class FastCpuKernels extends CpuKernels {
         float[] yv = f(y, Shapes.numel(yShape), "matmul output");
         KernelGeometry.matmulSlices(aShape, bShape, yShape, (m, n, k, aOff, bOff, yOff) ->
                 sgemm.gemm(m, n, k, av, (int) aOff, k, 1, bv, (int) bOff, n, 1, yv, (int) yOff, n));
+    }
+
+    @Override
+    public void activation(io.gapnet.backend.Activation act, int count, DeviceBuffer x, DeviceBuffer y) {
+        float[] xv = f(x, count, "activation input"), yv = f(y, count, "activation output");
+        split(count, 1, (from, to) -> {
+            for (int i = from; i < to; i++) yv[i] = act.applyFast(xv[i]);
+        });
+    }
+
+    /** Rows of the output's last axis, each read from the input with one stride, rows in parallel. */
+    @Override
+    public void transpose(int[] shape, int[] perm, DeviceBuffer x, DeviceBuffer y) {
+        int n = Shapes.numel(shape), r = shape.length;
+        float[] xv = f(x, n, "transpose input"), yv = f(y, n, "transpose output");
+        if (r == 0 || n == 0) return;
+        int[] in = Shapes.strides(shape), out = new int[r];
+        for (int i = 0; i < r; i++) out[i] = shape[perm[i]];
+        int len = out[r - 1], step = in[perm[r - 1]];
+        split(n / len, len, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int src = 0;
+                for (int i = r - 2, rest = row; i >= 0; i--) {
+                    src += rest % out[i] * in[perm[i]];
+                    rest /= out[i];
+                }
+                for (int j = 0, dst = row * len; j < len; j++) yv[dst + j] = xv[src + j * step];
+            }
+        });
+    }
+
+    @Override
+    public void binary(io.gapnet.backend.BinaryOp op, int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape,
+                       DeviceBuffer y) {
+        float[] av = f(a, Shapes.numel(aShape), "binary a"), bv = f(b, Shapes.numel(bShape), "binary b");
+        float[] yv = f(y, Shapes.numel(yShape), "binary output");
+        FastBinary.Merged m = FastBinary.Merged.of(aShape, bShape, yShape);
+        split(m.rows(), m.rowLength(), (from, to) -> FastBinary.rows(from, to, op, m, av, bv, yv));
     }
 
     @Override

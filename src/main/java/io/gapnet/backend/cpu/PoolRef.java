@@ -54,9 +54,10 @@ final class PoolRef {
         }
     }
 
-    static void gap(int n, int c, int spatial, float[] x, float[] y) {
+    /** Planes [from, to) of [N*C, spatial]. */
+    static void gap(int from, int to, int spatial, float[] x, float[] y) {
         requireSpatial(spatial, "GlobalAveragePool");
-        for (int i = 0; i < n * c; i++) {
+        for (int i = from; i < to; i++) {
             double sum = 0;
             for (int s = 0; s < spatial; s++) sum += x[i * spatial + s];
             y[i] = (float) (sum / spatial);
@@ -65,11 +66,11 @@ final class PoolRef {
 
     /**
      * What the exported nodes compute, each in float as ONNX has it (a power that overflows float is infinite), the
-     * mean accumulated in double. The clamp keeps a NaN (x < eps is false), as ONNX's Clip and Max do.
+     * mean accumulated in double. The clamp keeps a NaN (x < eps is false), as ONNX's Clip and Max do. Planes [from, to).
      */
-    static void gem(int n, int c, int spatial, float p, float q, float eps, float[] x, float[] y) {
+    static void gem(int from, int to, int spatial, float p, float q, float eps, float[] x, float[] y) {
         requireSpatial(spatial, "GeM pooling");
-        for (int i = 0; i < n * c; i++) {
+        for (int i = from; i < to; i++) {
             double sum = 0;
             for (int s = 0; s < spatial; s++) {
                 float v = x[i * spatial + s];
@@ -79,9 +80,10 @@ final class PoolRef {
         }
     }
 
-    static void gmp(int n, int c, int spatial, float[] x, float[] y) {
+    /** Planes [from, to). */
+    static void gmp(int from, int to, int spatial, float[] x, float[] y) {
         requireSpatial(spatial, "GlobalMaxPool");
-        for (int i = 0; i < n * c; i++) {
+        for (int i = from; i < to; i++) {
             float m = Float.NEGATIVE_INFINITY;
             for (int s = 0; s < spatial; s++) {
                 float v = x[i * spatial + s];
@@ -93,31 +95,19 @@ final class PoolRef {
 
     /** Gathers each output's elements (in input order) and reduces them with {@link ReduceOp#reduce}. */
     static void reduce(ReduceOp op, int[] shape, boolean[] reduce, float[] x, float[] y) {
-        int rank = shape.length;
-        int[] yStride = new int[rank]; // strides into y for each input axis: 0 for reduced axes
         int outputs = 1;
         long count = 1;
-        for (int i = rank - 1; i >= 0; i--) {
-            if (reduce[i]) {
-                count *= shape[i];
-            } else {
-                yStride[i] = outputs;
-                outputs *= shape[i];
-            }
+        for (int i = 0; i < shape.length; i++) {
+            if (reduce[i]) count *= shape[i];
+            else outputs *= shape[i];
         }
         if (count == 0 && op == ReduceOp.MEAN) {
             throw new ShapeException("ReduceMean over an empty extent (shape " + java.util.Arrays.toString(shape) + ")");
         }
         float[][] groups = new float[outputs][(int) count];
         int[] filled = new int[outputs];
-        int[] idx = new int[rank];
-        int n = Shapes.numel(shape);
-        for (int e = 0; e < n; e++) {
-            int o = 0;
-            for (int i = 0; i < rank; i++) o += idx[i] * yStride[i];
-            groups[o][filled[o]++] = x[e];
-            io.gapnet.tensor.IndexMaps.increment(idx, shape);
-        }
+        int[] into = io.gapnet.tensor.IndexMaps.reduce(shape, reduce);
+        for (int e = 0; e < into.length; e++) groups[into[e]][filled[into[e]]++] = x[e];
         for (int o = 0; o < outputs; o++) y[o] = op.reduce(groups[o], (int) count);
     }
 

@@ -62,9 +62,7 @@ final class ConvOps {
             int[] rs = residual.shape();
             int[] sum = Shapes.broadcast(out, rs, b.node().describe());
             Value added = b.emit("Add", sum, 0, (k, in, o) -> k.binary(BinaryOp.ADD, out, in[0], rs, in[1], sum, o), y, residual);
-            if (act.kind() == Activation.Kind.NONE) return added;
-            int count = Shapes.numel(sum);
-            return b.emit(act.kind().name(), sum, 0, (k, in, o) -> k.activation(act, count, in[0], o), added);
+            return act.kind() == Activation.Kind.NONE ? added : ElementwiseOps.apply(b, act, added);
         }
         return emit(b, d, out, x, w, bias, residual);
     }

@@ -57,8 +57,18 @@ final class ElementwiseOps {
             b.output(y);
             return;
         }
+        b.output(apply(b, b.node().opType(), act, x));
+    }
+
+    /** {@code act} of every element of x, as a step named {@code name}. */
+    static Value apply(PlanBuilder b, String name, Activation act, Value x) {
         int n = x.numel();
-        b.output(b.emit(b.node().opType(), x.shape(), 0, (k, in, o) -> k.activation(act, n, in[0], o), x));
+        return b.emit(name, x.shape(), 0, (k, in, o) -> k.activation(act, n, in[0], o), x);
+    }
+
+    /** {@code act} of every element of x, as a step named after the activation. */
+    static Value apply(PlanBuilder b, Activation act, Value x) {
+        return apply(b, act.kind().name(), act, x);
     }
 
     private static Tensor constantOrNull(PlanBuilder b, String name) {

@@ -36,11 +36,6 @@ final class NormOps {
         return b.emit(op.onnxName(), out, 0, (k, in, o) -> k.reduce(op, xs, axes, in[0], o), x);
     }
 
-    static Value activation(PlanBuilder b, Activation act, Value x) {
-        int n = x.numel();
-        return b.emit(act.kind().name(), x.shape(), 0, (k, in, o) -> k.activation(act, n, in[0], o), x);
-    }
-
     private static boolean[] from(int rank, int first) {
         boolean[] axes = new boolean[rank];
         for (int i = first; i < rank; i++) axes[i] = true;
@@ -174,7 +169,7 @@ final class NormOps {
             return;
         }
         if (p < 1 || p > 64) throw b.error("p must be a positive int up to 64 but is " + p);
-        Value powered = ElementwiseOps.apply(b, BinaryOp.POW, activation(b, Activation.of(Activation.Kind.ABS), x),
+        Value powered = ElementwiseOps.apply(b, BinaryOp.POW, ElementwiseOps.apply(b, Activation.of(Activation.Kind.ABS), x),
                 b.constant(Tensor.scalar((float) p)));
         Value sum = reduceKeep(b, ReduceOp.SUM, powered, axes);
         b.output(ElementwiseOps.apply(b, BinaryOp.POW, sum, b.constant(Tensor.scalar(1f / p))));

@@ -197,24 +197,14 @@ final class PoolOps {
 
     /** Sum, product, max or min of int64 constants (shapes: ReduceProd of a Shape's tail is a flattened size). */
     private static io.gapnet.tensor.Tensor reduceLongs(ReduceOp op, io.gapnet.tensor.Tensor x, boolean[] reduce, int[] out) {
-        int[] shape = x.shape();
-        int[] yStride = new int[shape.length];
-        int outputs = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (!reduce[i]) {
-                yStride[i] = outputs;
-                outputs *= shape[i];
-            }
-        }
-        long[] y = new long[outputs];
+        long[] y = new long[Shapes.numel(out)];
         Arrays.fill(y, op == ReduceOp.PROD ? 1 : op == ReduceOp.MAX ? Long.MIN_VALUE : op == ReduceOp.MIN ? Long.MAX_VALUE : 0);
         long[] v = x.toLongs();
-        int[] idx = new int[shape.length];
-        for (long e : v) {
-            int o = 0;
-            for (int i = 0; i < shape.length; i++) o += idx[i] * yStride[i];
+        int[] into = io.gapnet.tensor.IndexMaps.reduce(x.shape(), reduce);
+        for (int i = 0; i < v.length; i++) {
+            int o = into[i];
+            long e = v[i];
             y[o] = op == ReduceOp.SUM ? y[o] + e : op == ReduceOp.PROD ? y[o] * e : op == ReduceOp.MAX ? Math.max(y[o], e) : Math.min(y[o], e);
-            io.gapnet.tensor.IndexMaps.increment(idx, shape);
         }
         return io.gapnet.tensor.Tensor.ofLongs(y, out);
     }

@@ -65,9 +65,9 @@ public final class QuantOps {
                 throw b.error(type == 0 ? "the zero point must be a constant of the model (its element type sets the range)"
                         : "quantizing to ONNX element type " + type + " is not supported (int8, uint8, int16 and uint16 are)");
         }
-        Value q = NormOps.activation(b, Activation.of(Activation.Kind.ROUND), ElementwiseOps.apply(b, BinaryOp.DIV, x, scale));
+        Value q = ElementwiseOps.apply(b, Activation.of(Activation.Kind.ROUND), ElementwiseOps.apply(b, BinaryOp.DIV, x, scale));
         if (b.opt(2) != null) q = ElementwiseOps.apply(b, BinaryOp.ADD, q, alongAxis(b, asFloat(b, b.in(2)), x, "y_zero_point"));
-        b.output(NormOps.activation(b, Activation.clip(lo, hi), q));
+        b.output(ElementwiseOps.apply(b, Activation.clip(lo, hi), q));
     }
 
     private static void dequantize(PlanBuilder b) {

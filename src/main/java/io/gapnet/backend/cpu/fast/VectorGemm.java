@@ -256,7 +256,7 @@ final class VectorGemm {
                     }
                     x.intoArray(c, at);
                     if (scalarAct) {
-                        for (int l = at; l < at + V; l++) c[l] = act.apply(c[l]);
+                        for (int l = at; l < at + V; l++) c[l] = act.applyFast(c[l]);
                     }
                 }
             }
@@ -306,12 +306,12 @@ final class VectorGemm {
         }
     }
 
-    /** {@link Activation#apply} with the common cases small enough for the JIT to inline. */
+    /** {@link Activation#applyFast} with the common cases small enough for the JIT to inline. */
     static float activate(Activation act, float v) {
         switch (act.kind()) {
             case NONE: return v;
             case RELU: return v < 0 ? 0f : v; // NaN stays NaN, as in the reference
-            default: return act.apply(v);
+            default: return act.applyFast(v);
         }
     }
 
