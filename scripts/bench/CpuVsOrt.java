@@ -20,7 +20,8 @@ import java.util.Random;
  * (all cores), the two engines alternating run by run with a short pause before each; medians of the timed
  * runs. Benchmark only: ONNX
  * Runtime is not a gapnet dependency. Usage: CpuVsOrt RUNS MODEL_DIR... (each with model.onnx), batch sizes
- * from the BATCHES environment variable (default "1 8").
+ * from the BATCHES environment variable (default "1 8"). GFLOP/s counts the model's multiply-adds (gapnet's plan) as
+ * two FLOPs each, the same count for both engines.
  */
 public class CpuVsOrt {
     public static void main(String[] args) throws Exception {
@@ -30,7 +31,8 @@ public class CpuVsOrt {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<String> ratios = new ArrayList<>();
         System.out.printf(Locale.ROOT, "threads %d, %d timed runs per engine after 2 warm-up runs, engines alternating%n", threads, runs);
-        System.out.printf(Locale.ROOT, "%-10s %5s %-12s %12s %10s %16s%n", "model", "batch", "engine", "median ms", "images/s", "max|gapnet-ort|");
+        System.out.printf(Locale.ROOT, "%-10s %5s %-12s %12s %10s %9s %16s%n", "model", "batch", "engine", "median ms", "images/s",
+                "GFLOP/s", "max|gapnet-ort|");
         for (int a = 1; a < args.length; a++) {
             Path dir = Path.of(args[a]);
             String name = dir.getFileName().toString().replace("-torchvision", "");
@@ -71,8 +73,12 @@ public class CpuVsOrt {
                     double diff = 0;
                     for (int i = 0; i < outG.length; i++) diff = Math.max(diff, Math.abs(outG[i] - outO[i]));
                     double mg = median(tg), mo = median(to);
-                    System.out.printf(Locale.ROOT, "%-10s %5d %-12s %12.1f %10.2f %16.3g%n", name, b, "gapnet cpu", mg, b * 1000 / mg, diff);
-                    System.out.printf(Locale.ROOT, "%-10s %5d %-12s %12.1f %10.2f%n", name, b, "onnxruntime", mo, b * 1000 / mo);
+                    // the same arithmetic for both: gapnet's count of the model's multiply-adds at this shape, two FLOPs each
+                    double flop = 2.0 * gap.plan(Map.of(gap.singleInputName(), new int[] {b, 3, 224, 224})).macs();
+                    System.out.printf(Locale.ROOT, "%-10s %5d %-12s %12.1f %10.2f %9.1f %16.3g%n", name, b, "gapnet cpu", mg, b * 1000 / mg,
+                            flop / mg / 1e6, diff);
+                    System.out.printf(Locale.ROOT, "%-10s %5d %-12s %12.1f %10.2f %9.1f%n", name, b, "onnxruntime", mo, b * 1000 / mo,
+                            flop / mo / 1e6);
                     ratios.add(String.format(Locale.ROOT, "ratio %s b%d: %.3f", name, b, mo / mg));
                 }
             }

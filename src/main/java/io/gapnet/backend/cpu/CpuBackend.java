@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The CPU backends: Java heap arrays as device memory. {@code new CpuBackend()} is the reference
- * ({@code cpu-ref}): naive kernels ({@link CpuKernels}), the specification every other backend is checked
+ * ({@code cpu-ref}): naive kernels ({@link io.gapnet.backend.cpu.ref.RefKernels}, package {@code backend.cpu.ref}), the specification every other backend is checked
  * against. {@link #fast()} is {@code cpu}: convolutions and dense layers through a packed SGEMM
- * ({@link FastCpuKernels}), checked against the reference like any accelerated backend.
+ * ({@link io.gapnet.backend.cpu.fast.FastCpuKernels}, package {@code backend.cpu.fast}), checked against the reference like any accelerated backend.
  */
 public final class CpuBackend implements Backend {
     private final AtomicLong liveCount = new AtomicLong();
@@ -31,7 +31,7 @@ public final class CpuBackend implements Backend {
 
     private CpuBackend(boolean fast) {
         this.fast = fast;
-        this.kernels = fast ? new FastCpuKernels(this) : new CpuKernels(this);
+        this.kernels = fast ? new io.gapnet.backend.cpu.fast.FastCpuKernels(this) : new io.gapnet.backend.cpu.ref.RefKernels(this);
     }
 
     /** The fast CPU backend, {@code cpu}. */
@@ -50,7 +50,7 @@ public final class CpuBackend implements Backend {
         d.put("kind", fast ? "fast path (packed SGEMM for convolutions and dense layers)" : "reference (naive loops, the specification)");
         if (fast) {
             d.put("GEMM", io.gapnet.backend.cpu.fast.Sgemm.describe());
-            d.put("convolution", FastConv.describe());
+            d.put("convolution", io.gapnet.backend.cpu.fast.FastCpuKernels.convolutionPath());
         }
         d.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         d.put("max heap", (Runtime.getRuntime().maxMemory() >> 20) + " MiB");

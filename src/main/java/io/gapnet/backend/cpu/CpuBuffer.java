@@ -3,7 +3,7 @@ package io.gapnet.backend.cpu;
 import io.gapnet.backend.DeviceBuffer;
 
 /** A CPU "device" buffer: a float array on the Java heap. */
-final class CpuBuffer extends DeviceBuffer {
+public final class CpuBuffer extends DeviceBuffer {
     private float[] data;
     /** A derived form of constant contents (packed weights), computed on first use. */
     private volatile Object derived;
@@ -13,7 +13,7 @@ final class CpuBuffer extends DeviceBuffer {
         this.data = data;
     }
 
-    float[] data() {
+    public float[] data() {
         checkOpen();
         return data;
     }
@@ -22,7 +22,7 @@ final class CpuBuffer extends DeviceBuffer {
      * The derived form {@code make} computes from the contents, kept while this buffer is marked constant and
      * open; {@code fits} says whether a kept form serves this use. Unmarked buffers compute it each time.
      */
-    <T> T derived(Class<T> type, java.util.function.Predicate<T> fits, java.util.function.Supplier<T> make) {
+    public <T> T derived(Class<T> type, java.util.function.Predicate<T> fits, java.util.function.Supplier<T> make) {
         if (!isConstant()) return make.get();
         Object d = derived;
         if (type.isInstance(d) && fits.test(type.cast(d))) return type.cast(d);

@@ -1,4 +1,4 @@
-package io.gapnet.backend.cpu;
+package io.gapnet.backend.cpu.ref;
 
 import io.gapnet.backend.GemmDesc;
 import io.gapnet.backend.KernelGeometry;

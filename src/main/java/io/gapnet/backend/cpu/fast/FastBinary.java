@@ -1,4 +1,4 @@
-package io.gapnet.backend.cpu;
+package io.gapnet.backend.cpu.fast;
 
 import io.gapnet.backend.BinaryOp;
 import io.gapnet.tensor.Shapes;

@@ -1,10 +1,8 @@
-package io.gapnet.backend.cpu;
+package io.gapnet.backend.cpu.fast;
 
 import io.gapnet.backend.Activation;
 import io.gapnet.backend.ConvDesc;
-import io.gapnet.backend.cpu.fast.FastEngine;
-import io.gapnet.backend.cpu.fast.PackedA;
-import io.gapnet.backend.cpu.fast.Sgemm;
+import io.gapnet.backend.cpu.CpuBuffer;
 import java.util.stream.IntStream;
 
 /**
@@ -12,7 +10,7 @@ import java.util.stream.IntStream;
  * with weights packed once (kept with a constant weight buffer) and the epilogue fused. Without it: per
  * image and group, an im2col buffer (1x1 stride-1 convolutions read the input in place) times the weights
  * through the scalar {@link Sgemm}, then one pass for bias, residual and activation. Both are checked
- * against {@link ConvRef} by the conformance suite.
+ * against the reference ({@code cpu.ref.ConvRef}) by the conformance suite.
  */
 final class FastConv {
     private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
@@ -39,7 +37,7 @@ final class FastConv {
             hi[kx] = Math.min(ow, Math.floorDiv(wd - 1 - off[kx], sw) + 1);
         }
         Activation act = d.act();
-        io.gapnet.backend.cpu.fast.Parallel.run(d.n() * d.oc(), plane -> {
+        Parallel.run(d.n() * d.oc(), plane -> {
             int n = plane / d.oc(), o = plane % d.oc(), g = o / ocpg, yBase = plane * oh * ow;
             java.util.Arrays.fill(y, yBase, yBase + oh * ow, bias == null ? 0f : bias[o]);
             for (int ci = 0; ci < cpg; ci++) {

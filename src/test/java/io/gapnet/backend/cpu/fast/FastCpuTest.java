@@ -1,4 +1,4 @@
-package io.gapnet.backend.cpu;
+package io.gapnet.backend.cpu.fast;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +9,7 @@ import io.gapnet.backend.Activation;
 import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.DeviceBuffer;
 import io.gapnet.backend.Queue;
+import io.gapnet.backend.cpu.CpuBackend;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

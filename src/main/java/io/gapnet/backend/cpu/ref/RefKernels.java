@@ -1,6 +1,7 @@
-package io.gapnet.backend.cpu;
+package io.gapnet.backend.cpu.ref;
 
 import io.gapnet.backend.Activation;
+import io.gapnet.backend.Backend;
 import io.gapnet.backend.BinaryOp;
 import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.DeviceBuffer;
@@ -9,23 +10,24 @@ import io.gapnet.backend.Kernels;
 import io.gapnet.backend.PadMode;
 import io.gapnet.backend.PoolDesc;
 import io.gapnet.backend.ReduceOp;
+import io.gapnet.backend.cpu.CpuBuffer;
 import io.gapnet.tensor.Shapes;
 
 /**
  * The reference kernels: checks that every buffer belongs to this backend, is open and is large enough,
  * then runs the naive implementation of the op (ConvRef, PoolRef, ElementwiseRef, DenseRef, MovementRef).
- * {@link FastCpuKernels} overrides the ops it speeds up, and {@link #split} to run the element-wise and pooling ops
- * here on parts of their output in parallel.
+ * {@link io.gapnet.backend.cpu.fast.FastCpuKernels} overrides the ops it speeds up, and {@link #split} to run the
+ * element-wise and pooling ops here on parts of their output in parallel.
  */
-class CpuKernels implements Kernels {
-    private final CpuBackend backend;
+public class RefKernels implements Kernels {
+    private final Backend backend;
 
-    CpuKernels(CpuBackend backend) {
+    public RefKernels(Backend backend) {
         this.backend = backend;
     }
 
     /** The array behind b after checking it belongs to this backend, is open and holds {@code needed} floats. */
-    final float[] f(DeviceBuffer b, long needed, String use) {
+    protected final float[] f(DeviceBuffer b, long needed, String use) {
         if (b == null) return null;
         b.check(backend, needed, use);
         return ((CpuBuffer) b).data();
@@ -33,12 +35,12 @@ class CpuKernels implements Kernels {
 
     /** Work on items [from, to) of an op's output. */
     @FunctionalInterface
-    interface Part {
+    protected interface Part {
         void run(int from, int to);
     }
 
     /** Runs {@code part} over items [0, items), each about {@code work} operations; the reference runs it whole. */
-    void split(int items, long work, Part part) {
+    protected void split(int items, long work, Part part) {
         part.run(0, items);
     }
 

@@ -1,12 +1,13 @@
-package io.gapnet.backend.cpu;
+package io.gapnet.backend.cpu.fast;
 
+import io.gapnet.backend.Backend;
 import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.DeviceBuffer;
 import io.gapnet.backend.GemmDesc;
 import io.gapnet.backend.KernelGeometry;
 import io.gapnet.backend.PoolDesc;
-import io.gapnet.backend.cpu.fast.FastEngine;
-import io.gapnet.backend.cpu.fast.Sgemm;
+import io.gapnet.backend.cpu.CpuBuffer;
+import io.gapnet.backend.cpu.ref.RefKernels;
 import io.gapnet.tensor.Shapes;
 
 /**
@@ -15,23 +16,28 @@ import io.gapnet.tensor.Shapes;
  * reference's code on parts of their output on every core ({@link #split}); the rest, cheap in a CNN, is inherited
  * from the reference. Every result is checked against the reference by the conformance suite.
  */
-final class FastCpuKernels extends CpuKernels {
+public final class FastCpuKernels extends RefKernels {
     private final Sgemm sgemm = Sgemm.best();
 
-    FastCpuKernels(CpuBackend backend) {
+    public FastCpuKernels(Backend backend) {
         super(backend);
+    }
+
+    /** How convolutions run on this path, for the device description. */
+    public static String convolutionPath() {
+        return FastConv.describe();
     }
 
     /** Parts of at least about 32k operations, at most four per thread. */
     @Override
-    void split(int items, long work, Part part) {
+    protected void split(int items, long work, Part part) {
         long total = items * Math.max(1, work);
-        int parts = (int) Math.min(items, Math.min(4L * io.gapnet.backend.cpu.fast.Parallel.threads(), total >> 15));
+        int parts = (int) Math.min(items, Math.min(4L * Parallel.threads(), total >> 15));
         if (parts <= 1) {
             part.run(0, items);
             return;
         }
-        io.gapnet.backend.cpu.fast.Parallel.run(parts, i -> part.run((int) ((long) items * i / parts), (int) ((long) items * (i + 1) / parts)));
+        Parallel.run(parts, i -> part.run((int) ((long) items * i / parts), (int) ((long) items * (i + 1) / parts)));
     }
 
     @Override
@@ -57,7 +63,7 @@ final class FastCpuKernels extends CpuKernels {
             // a classifier head (few images, weights stored [classes, features]): contiguous dot products,
             // cheaper than packing the whole weight matrix for a handful of rows
             int k = d.k(), n = d.n(), m = d.m(), per = 64;
-            io.gapnet.backend.cpu.fast.Parallel.run((n + per - 1) / per, chunk -> {
+            Parallel.run((n + per - 1) / per, chunk -> {
                 for (int j = chunk * per; j < Math.min(n, chunk * per + per); j++) {
                     for (int i = 0; i < m; i++) yv[i * n + j] = sgemm.dot(av, i * k, bv, j * k, k);
                 }

@@ -1,11 +1,10 @@
-package io.gapnet.backend.cpu;
+package io.gapnet.backend.cpu.fast;
 
 import io.gapnet.backend.PoolDesc;
-import io.gapnet.backend.cpu.fast.Parallel;
 
 /**
  * Windowed max and average pooling for the fast CPU path: planes in parallel, each window clipped to the
- * input once per output row and column instead of testing every tap. Same results as {@link PoolRef}
+ * input once per output row and column instead of testing every tap. Same results as the reference ({@code cpu.ref.PoolRef})
  * (the max is NaN when the window holds a NaN, like the reference's; the average sums in double and uses the same divisor).
  */
 final class FastPool {
