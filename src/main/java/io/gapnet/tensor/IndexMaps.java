@@ -114,6 +114,20 @@ public final class IndexMaps {
         return map;
     }
 
+    /** numpy broadcasting of {@code shape} to {@code outShape}: the element each output element reads. */
+    public static int[] broadcast(int[] shape, int[] outShape) {
+        int[] strides = Shapes.broadcastStrides(shape, outShape);
+        int[] map = new int[Shapes.hostNumel(outShape, 4, "index map")];
+        int[] idx = new int[outShape.length];
+        for (int o = 0; o < map.length; o++) {
+            int src = 0;
+            for (int i = 0; i < idx.length; i++) src += idx[i] * strides[i];
+            map[o] = src;
+            increment(idx, outShape);
+        }
+        return map;
+    }
+
     /**
      * The other direction, for reductions: for every input element, the flat index of the output element it is
      * reduced into, the output keeping the axes not flagged in {@code reduce}, in order.

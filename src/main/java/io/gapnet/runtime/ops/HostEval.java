@@ -21,20 +21,9 @@ final class HostEval {
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b, String what) {
         int[] out = Shapes.broadcast(a.shape(), b.shape(), what);
-        int[] as = Shapes.broadcastStrides(a.shape(), out);
-        int[] bs = Shapes.broadcastStrides(b.shape(), out);
-        long[] x = a.toLongs(), y = b.toLongs();
-        long[] r = new long[Shapes.hostNumel(out, 8, what)];
-        int[] idx = new int[out.length];
-        for (int o = 0; o < r.length; o++) {
-            int ia = 0, ib = 0;
-            for (int i = 0; i < idx.length; i++) {
-                ia += idx[i] * as[i];
-                ib += idx[i] * bs[i];
-            }
-            r[o] = op.apply(x[ia], y[ib]);
-            IndexMaps.increment(idx, out);
-        }
+        int[] ia = IndexMaps.broadcast(a.shape(), out), ib = IndexMaps.broadcast(b.shape(), out);
+        long[] x = a.toLongs(), y = b.toLongs(), r = new long[ia.length];
+        for (int o = 0; o < r.length; o++) r[o] = op.apply(x[ia[o]], y[ib[o]]);
         return Tensor.ofLongs(r, out);
     }
 }

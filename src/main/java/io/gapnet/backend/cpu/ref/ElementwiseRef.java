@@ -3,7 +3,6 @@ package io.gapnet.backend.cpu.ref;
 import io.gapnet.backend.Activation;
 import io.gapnet.backend.BinaryOp;
 import io.gapnet.tensor.IndexMaps;
-import io.gapnet.tensor.Shapes;
 
 /**
  * Reference element-wise ops: activations, broadcasting binary arithmetic, normalisation, softmax. Each computes the
@@ -20,22 +19,8 @@ final class ElementwiseRef {
 
     /** Output elements [from, to). */
     static void binary(int from, int to, BinaryOp op, int[] aShape, float[] a, int[] bShape, float[] b, int[] yShape, float[] y) {
-        int[] as = Shapes.broadcastStrides(aShape, yShape);
-        int[] bs = Shapes.broadcastStrides(bShape, yShape);
-        int[] idx = new int[yShape.length];
-        for (int i = idx.length - 1, rest = from; i >= 0; i--) { // the multi-index of element `from`
-            idx[i] = rest % yShape[i];
-            rest /= yShape[i];
-        }
-        for (int o = from; o < to; o++) {
-            int ia = 0, ib = 0;
-            for (int i = 0; i < idx.length; i++) {
-                ia += idx[i] * as[i];
-                ib += idx[i] * bs[i];
-            }
-            y[o] = op.apply(a[ia], b[ib]);
-            IndexMaps.increment(idx, yShape);
-        }
+        int[] ia = IndexMaps.broadcast(aShape, yShape), ib = IndexMaps.broadcast(bShape, yShape);
+        for (int o = from; o < to; o++) y[o] = op.apply(a[ia[o]], b[ib[o]]);
     }
 
     /** Rows [from, to). */
