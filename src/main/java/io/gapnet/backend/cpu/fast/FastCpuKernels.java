@@ -12,9 +12,11 @@ import io.gapnet.tensor.Shapes;
 
 /**
  * The fast CPU path: convolutions, Gemm and MatMul through the packed, register-tiled engine (the Vector API
- * kernels when available), and windowed pooling; the element-wise, normalisation and global pooling ops run the
- * reference's code on parts of their output on every core ({@link #split}); the rest, cheap in a CNN, is inherited
- * from the reference. Every result is checked against the reference by the conformance suite.
+ * kernels when available), narrow and depthwise convolutions directly, windowed pooling, broadcasting binary ops by
+ * merged rows, activations through {@link io.gapnet.backend.Activation#applyFast} and transposes by strided rows,
+ * all on every core; normalisation, global pooling, GeM and softmax run the reference's own loops on parts of their
+ * output ({@link #split}); the rest, cheap in a CNN, is inherited from the reference. Every result is checked
+ * against the reference by the conformance suite.
  */
 public final class FastCpuKernels extends RefKernels {
     private final Sgemm sgemm = Sgemm.best();
