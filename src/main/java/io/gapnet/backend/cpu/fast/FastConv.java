@@ -25,7 +25,8 @@ final class FastConv {
     /**
      * A convolution too narrow for a GEMM (depthwise, or few channels per group): direct, accumulating in float into
      * the output plane itself, each kernel row's valid output columns worked out once, so the inner loop over columns
-     * has no bounds test (and is contiguous at stride 1, which the JIT vectorises); planes in parallel.
+     * has no bounds test; at stride 1 it is one {@link FastEngine#axpy} (Vector API FMAs) per kernel tap and output
+     * row; planes in parallel.
      */
     static void direct(ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y) {
         int oh = d.outH(), ow = d.outW(), h = d.h(), wd = d.w(), kh = d.kh(), kw = d.kw();
@@ -37,6 +38,7 @@ final class FastConv {
             hi[kx] = Math.min(ow, Math.floorDiv(wd - 1 - off[kx], sw) + 1);
         }
         Activation act = d.act();
+        FastEngine engine = FastEngine.best();
         Parallel.run(d.n() * d.oc(), plane -> {
             int n = plane / d.oc(), o = plane % d.oc(), g = o / ocpg, yBase = plane * oh * ow;
             java.util.Arrays.fill(y, yBase, yBase + oh * ow, bias == null ? 0f : bias[o]);
@@ -50,7 +52,9 @@ final class FastConv {
                         for (int kx = 0; kx < kw; kx++) {
                             float wv = w[wBase + ky * kw + kx];
                             int at = row + off[kx];
-                            if (sw == 1) {
+                            if (sw == 1 && engine != null) {
+                                if (hi[kx] > lo[kx]) engine.axpy(wv, x, at + lo[kx], y, out + lo[kx], hi[kx] - lo[kx]);
+                            } else if (sw == 1) {
                                 for (int ox = lo[kx]; ox < hi[kx]; ox++) y[out + ox] += wv * x[at + ox];
                             } else {
                                 for (int ox = lo[kx]; ox < hi[kx]; ox++) y[out + ox] += wv * x[at + ox * sw];

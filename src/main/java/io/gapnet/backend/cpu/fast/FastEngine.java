@@ -15,6 +15,9 @@ public interface FastEngine {
     /** y = max pool of x; false (nothing written) for the dilated pools it leaves to the scalar path. */
     boolean maxPool(PoolDesc d, float[] x, float[] y);
 
+    /** {@code y[yOff + i] += a * x[xOff + i]} for i in [0, n): a stride-1 row of a direct convolution. */
+    void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+
     /** The Vector API engine, or null when the jdk.incubator.vector module is absent or switched off. */
     static FastEngine best() {
         return Sgemm.Holder.ENGINE;

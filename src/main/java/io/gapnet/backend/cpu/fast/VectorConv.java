@@ -4,6 +4,7 @@ import io.gapnet.backend.Activation;
 import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.PoolDesc;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution as an implicit GEMM on the {@link VectorGemm} engine: rows are output channels (the packed
@@ -32,6 +33,17 @@ final class VectorConv implements FastEngine {
 
     private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> WIDE = ThreadLocal.withInitial(() -> new float[0]);
+
+    @Override
+    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        VectorSpecies<Float> s = VectorGemm.S;
+        FloatVector av = FloatVector.broadcast(s, a);
+        int i = 0;
+        for (int end = n - s.length(); i <= end; i += s.length()) {
+            FloatVector.fromArray(s, x, xOff + i).fma(av, FloatVector.fromArray(s, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
 
     @Override
     public boolean maxPool(PoolDesc d, float[] x, float[] y) {
