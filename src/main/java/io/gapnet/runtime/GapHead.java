@@ -256,11 +256,7 @@ public record GapHead(Kind kind, String features, String pooled, float[][] weigh
 
     /** True for a ReduceMean over exactly the spatial axes (2 and on) of a 4-D input, as GAP written as ReduceMean is. */
     static boolean overSpatialAxes(Graph g, Node n) {
-        long[] axes = n.attrs().getInts("axes");
-        if (axes == null && n.inputs().size() > 1) {
-            Tensor t = g.initializers().get(n.input(1));
-            if (t != null) axes = t.toLongs();
-        }
+        long[] axes = GraphOptimizer.meanAxes(n, g.initializers());
         if (axes == null || axes.length != 2) return false;
         java.util.Set<Long> s = new java.util.HashSet<>();
         for (long a : axes) s.add(a < 0 ? a + 4 : a);

@@ -191,10 +191,10 @@ public final class GraphOptimizer {
         return near(r.scalar(n.input(0)), c) ? n.input(1) : null;
     }
 
-    /** The operand of {@code n}, an {@code Add 1}, other than {@code value}'s constant 1, or null. */
-    private static String plusOne(Rewrite r, Node n, String value) {
+    /** True when {@code n} adds the constant 1 to {@code value}. */
+    private static boolean addsOne(Rewrite r, Node n, String value) {
         String one = n == null ? null : other(n, value);
-        return one != null && near(r.scalar(one), 1) ? one : null;
+        return one != null && near(r.scalar(one), 1);
     }
 
     /**
@@ -276,7 +276,7 @@ public final class GraphOptimizer {
             String x = isDefault(scale, "Div") && near(r.scalar(scale.input(1)), Math.sqrt(2)) ? scale.input(0)
                     : mulBy(r, scale, Math.sqrt(0.5));
             Node add = x == null ? null : r.sole(erf.output(0), "Add");
-            if (plusOne(r, add, erf.output(0)) == null) continue;
+            if (!addsOne(r, add, erf.output(0))) continue;
             List<Node> product = productTo(r, add.output(0), x, 0.5);
             if (product != null) fuseAsGelu(r, chain(List.of(scale, erf, add), product), x, null);
         }
@@ -308,15 +308,15 @@ public final class GraphOptimizer {
             }
             if (x == null) continue;
             Node plus = r.sole(tanh.output(0), "Add");
-            if (plusOne(r, plus, tanh.output(0)) == null) continue;
+            if (!addsOne(r, plus, tanh.output(0))) continue;
             List<Node> product = productTo(r, plus.output(0), x, 0.5);
             if (product == null) continue;
             fuseAsGelu(r, chain(chain(cube, List.of(add, scaled, tanh, plus)), product), x, "tanh");
         }
         return r.result();
     }
-    /** The axes of a ReduceMean (attribute, or constant input from opset 18), or null. */
-    private static long[] meanAxes(Node n, Map<String, Tensor> inits) {
+    /** The axes of a reduction (attribute, or constant int input from opset 13 or 18), or null. */
+    static long[] meanAxes(Node n, Map<String, Tensor> inits) {
         if (n.attrs().has("axes")) return n.attrs().getInts("axes");
         Tensor t = n.inputs().size() > 1 ? inits.get(n.input(1)) : null;
         return t == null || t.dtype().isFloat() ? null : t.toLongs();

@@ -21,8 +21,9 @@ final class HostEval {
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b, String what) {
         int[] out = Shapes.broadcast(a.shape(), b.shape(), what);
+        long[] r = new long[Shapes.hostNumel(out, 8, what)]; // the limit checked, with the node named, before the maps
         int[] ia = IndexMaps.broadcast(a.shape(), out), ib = IndexMaps.broadcast(b.shape(), out);
-        long[] x = a.toLongs(), y = b.toLongs(), r = new long[ia.length];
+        long[] x = a.toLongs(), y = b.toLongs();
         for (int o = 0; o < r.length; o++) r[o] = op.apply(x[ia[o]], y[ib[o]]);
         return Tensor.ofLongs(r, out);
     }

@@ -158,10 +158,7 @@ final class NormOps {
         Value x = b.floatIn(0);
         int r = x.rank();
         if (r < 3) throw b.error("input must be [N, C, spatial...] but has shape " + Shapes.str(x.shape()));
-        if (Shapes.prod(x.shape(), 2, r) == 0) {
-            throw b.error("pooling over an empty spatial extent (input " + Shapes.str(x.shape()) + ", H*W = 0): the input"
-                    + " image is too small for this network; use a larger input");
-        }
+        PoolOps.requireSpatial(b, x);
         long p = b.node().attrs().getInt("p", 2);
         boolean[] axes = from(r, 2);
         if (p == 1 || p == 2) {

@@ -104,7 +104,7 @@ final class PoolOps {
     }
 
     /** H*W (the product of the spatial dims) of [N, C, spatial...]: an empty extent is an error, never a NaN. */
-    private static int requireSpatial(PlanBuilder b, Value x) {
+    static int requireSpatial(PlanBuilder b, Value x) {
         int spatial = Shapes.prod(x.shape(), 2, x.rank());
         if (spatial == 0) {
             throw b.error("pooling over an empty spatial extent (input " + Shapes.str(x.shape()) + ", H*W = 0): the"
