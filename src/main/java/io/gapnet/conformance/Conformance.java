@@ -33,7 +33,7 @@ public final class Conformance {
             in[i] = new float[c.inputs()[i]];
             for (int j = 0; j < in[i].length; j++) {
                 float v = (float) r.nextGaussian();
-                in[i][j] = c.positive() ? Math.abs(v) + 0.1f : v;
+                in[i][j] = (c.positive() ? Math.abs(v) + 0.1f : v) * c.scale(i);
                 if (c.specials() && i == 0 && j % 7 == 3) in[i][j] = SPECIALS[(j / 7) % SPECIALS.length];
             }
         }

@@ -42,8 +42,33 @@ public final class KernelCases {
         String name = String.format("conv2d %s n%d c%d %dx%d oc%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d g%d %s%s%s", tag, d.n(), d.c(),
                 d.h(), d.w(), d.oc(), d.kh(), d.kw(), d.strideH(), d.strideW(), d.dilationH(), d.dilationW(), d.padTop(),
                 d.padLeft(), d.padBottom(), d.padRight(), d.group(), d.act(), bias ? " +bias" : "", residual ? " +residual" : "");
+        float[] scales = new float[in.size()];
+        java.util.Arrays.fill(scales, 1f);
+        scales[1] = (float) (1 / Math.sqrt(Math.max(1, d.cPerGroup() * d.kh() * d.kw()))); // unit-size outputs, as trained weights give
         return KernelCase.of(name, d.outputSize(), (k, x, y) -> k.conv2d(d, x[0], x[1], bias ? x[2] : null,
-                residual ? x[bias ? 3 : 2] : null, y), in.stream().mapToInt(Integer::intValue).toArray());
+                residual ? x[bias ? 3 : 2] : null, y), in.stream().mapToInt(Integer::intValue).toArray()).withScales(scales);
+    }
+
+    /**
+     * 3x3 stride-1 convolutions large enough for the fast CPU path's Winograd F(4x4,3x3) (its test asserts that
+     * they take it), each at an edge of the tiling: maps not a multiple of 4, asymmetric and absent padding, tiles
+     * past the last image, channel counts not a multiple of the register tile or past one reduction block, groups.
+     */
+    public static List<ConvDesc> winogradShapes() {
+        Activation relu = Activation.RELU;
+        return List.of(
+                wino(2, 16, 16, 16, 16, 1, 1, 1, 1, 1, Activation.NONE),        // whole tiles only
+                wino(2, 20, 13, 11, 24, 1, 1, 1, 1, 1, relu),                   // odd sizes: tiles cut at both edges
+                wino(3, 9, 10, 17, 13, 0, 0, 0, 0, 1, Activation.clip(-0.5f, 0.5f)), // no padding, odd channel counts
+                wino(2, 12, 12, 9, 10, 2, 0, 1, 2, 1, Activation.leakyRelu(0.1f)), // asymmetric padding
+                wino(2, 32, 14, 14, 40, 1, 1, 1, 1, 2, relu),                   // groups
+                wino(1, 300, 12, 12, 14, 1, 1, 1, 1, 1, relu),                  // reduction past one block (256)
+                wino(5, 8, 7, 7, 70, 1, 1, 1, 1, 1, Activation.of(Activation.Kind.HARD_SWISH)), // 7x7 maps, many rows
+                wino(1, 64, 28, 28, 64, 1, 1, 1, 1, 1, relu));                  // ResNet-like: several panels per item
+    }
+
+    private static ConvDesc wino(int n, int c, int h, int w, int oc, int pt, int pl, int pb, int pr, int g, Activation act) {
+        return new ConvDesc(n, c, h, w, oc, 3, 3, 1, 1, 1, 1, pt, pl, pb, pr, g, act);
     }
 
     static List<KernelCase> conv2d() {
@@ -87,6 +112,10 @@ public final class KernelCases {
         c.add(conv("deep", new ConvDesc(1, 130, 7, 20, 140, 3, 3, 1, 1, 1, 1, 0, 1, 2, 0, 1, Activation.clip(-0.5f, 0.5f)), true, false));
         c.add(conv("deep", new ConvDesc(2, 72, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
         c.add(conv("deep", new ConvDesc(1, 64, 10, 7, 70, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 1, Activation.clip(-0.5f, 0.5f)), false, false));
+        // 3x3 stride 1 shapes the fast CPU path runs by Winograd F(4x4,3x3), at every edge of its tiling
+        List<ConvDesc> wino = winogradShapes();
+        for (int i = 0; i < wino.size(); i++) c.add(conv("winograd", wino.get(i), i % 2 == 0, i % 3 != 1));
+        c.add(conv("winograd", wino.get(1), true, true).withSpecialValues());
         // NaN and infinities through the fused epilogues (vector ReLU, Clip, LeakyRelu): NaN stays NaN
         c.add(conv("gemm", new ConvDesc(1, 40, 7, 7, 65, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true).withSpecialValues());
         c.add(conv("wide", new ConvDesc(2, 40, 16, 15, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, false).withSpecialValues());

@@ -26,17 +26,25 @@ public final class CpuBackend implements Backend {
 
     /** The reference backend, {@code cpu-ref}. */
     public CpuBackend() {
-        this(false);
+        this(false, false);
     }
 
-    private CpuBackend(boolean fast) {
+    private CpuBackend(boolean fast, boolean vector) {
         this.fast = fast;
-        this.kernels = fast ? new io.gapnet.backend.cpu.fast.FastCpuKernels(this) : new io.gapnet.backend.cpu.ref.RefKernels(this);
+        this.kernels = fast ? new io.gapnet.backend.cpu.fast.FastCpuKernels(this, vector) : new io.gapnet.backend.cpu.ref.RefKernels(this);
     }
 
     /** The fast CPU backend, {@code cpu}. */
     public static CpuBackend fast() {
-        return new CpuBackend(true);
+        return new CpuBackend(true, true);
+    }
+
+    /**
+     * The fast CPU backend's scalar fallback, what {@code cpu} runs on a JVM without the jdk.incubator.vector module,
+     * even where the module is loaded: for tests and comparisons; it is not in the backend registry.
+     */
+    public static CpuBackend fastScalar() {
+        return new CpuBackend(true, false);
     }
 
     @Override

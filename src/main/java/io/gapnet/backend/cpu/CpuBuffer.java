@@ -5,8 +5,8 @@ import io.gapnet.backend.DeviceBuffer;
 /** A CPU "device" buffer: a float array on the Java heap. */
 public final class CpuBuffer extends DeviceBuffer {
     private float[] data;
-    /** A derived form of constant contents (packed weights), computed on first use. */
-    private volatile Object derived;
+    /** Derived forms of constant contents (packed weights, Winograd-transformed weights), one per type, made on first use. */
+    private final java.util.concurrent.ConcurrentHashMap<Class<?>, Object> derived = new java.util.concurrent.ConcurrentHashMap<>();
 
     CpuBuffer(CpuBackend backend, float[] data, String label) {
         super(backend, data.length, label);
@@ -19,18 +19,19 @@ public final class CpuBuffer extends DeviceBuffer {
     }
 
     /**
-     * The derived form {@code make} computes from the contents, kept while this buffer is marked constant and
-     * open; {@code fits} says whether a kept form serves this use. Unmarked buffers compute it each time.
+     * The derived form of this type that {@code make} computes from the contents, kept while this buffer is marked
+     * constant and open (one per type, so a convolution's packed and transformed weights live side by side);
+     * {@code fits} says whether a kept form serves this use. Unmarked buffers compute it each time.
      */
     public <T> T derived(Class<T> type, java.util.function.Predicate<T> fits, java.util.function.Supplier<T> make) {
         if (!isConstant()) return make.get();
-        Object d = derived;
-        if (type.isInstance(d) && fits.test(type.cast(d))) return type.cast(d);
+        Object d = derived.get(type);
+        if (d != null && fits.test(type.cast(d))) return type.cast(d);
         synchronized (this) {
-            d = derived;
-            if (type.isInstance(d) && fits.test(type.cast(d))) return type.cast(d);
+            d = derived.get(type);
+            if (d != null && fits.test(type.cast(d))) return type.cast(d);
             T made = make.get();
-            derived = made;
+            derived.put(type, made);
             return made;
         }
     }
@@ -38,7 +39,7 @@ public final class CpuBuffer extends DeviceBuffer {
     @Override
     protected void release() {
         data = null;
-        derived = null;
+        derived.clear();
         ((CpuBackend) backend()).released(this);
     }
 }

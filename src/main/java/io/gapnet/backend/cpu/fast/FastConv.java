@@ -28,7 +28,7 @@ final class FastConv {
      * has no bounds test; at stride 1 it is one {@link FastEngine#axpy} (Vector API FMAs) per kernel tap and output
      * row; planes in parallel.
      */
-    static void direct(ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y) {
+    static void direct(FastEngine engine, ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y) {
         int oh = d.outH(), ow = d.outW(), h = d.h(), wd = d.w(), kh = d.kh(), kw = d.kw();
         int cpg = d.cPerGroup(), ocpg = d.ocPerGroup(), sw = d.strideW();
         int[] lo = new int[kw], hi = new int[kw], off = new int[kw];
@@ -38,7 +38,6 @@ final class FastConv {
             hi[kx] = Math.min(ow, Math.floorDiv(wd - 1 - off[kx], sw) + 1);
         }
         Activation act = d.act();
-        FastEngine engine = FastEngine.best();
         Parallel.run(d.n() * d.oc(), plane -> {
             int n = plane / d.oc(), o = plane % d.oc(), g = o / ocpg, yBase = plane * oh * ow;
             java.util.Arrays.fill(y, yBase, yBase + oh * ow, bias == null ? 0f : bias[o]);
@@ -72,12 +71,21 @@ final class FastConv {
     }
 
     static String describe() {
-        return FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
-                : "im2col + scalar SGEMM";
+        String winograd = Winograd.ENABLED ? "; 3x3 stride 1 by Winograd F(4x4,3x3) where it saves work"
+                : "; Winograd off (-Dgapnet.cpu.winograd=false)";
+        return (FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
+                : "im2col + scalar SGEMM") + winograd;
     }
 
-    static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm) {
-        FastEngine engine = FastEngine.best();
+    /** y = act(conv(x, w) + bias + res) on {@code engine} (null: the scalar fallback with {@code sgemm}). */
+    static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm,
+                       FastEngine engine) {
+        Winograd.Lanes lanes = engine != null ? engine.winograd() : Winograd.SCALAR;
+        if (res != y && Winograd.suits(d, lanes.width())) {
+            Winograd.Weights u = wBuf.derived(Winograd.Weights.class, a -> a.matches(d), () -> Winograd.Weights.of(d, wBuf.data()));
+            // a non-finite or huge value met on the way (it would spread over whole tiles): the direct path below decides
+            if (u.finite && Winograd.run(d, x, u, bias, res, y, lanes)) return;
+        }
         if (engine != null) {
             float[] w = wBuf.data();
             PackedA packed = wBuf.derived(PackedA.class, a -> FastEngine.packedFor(d, a), () -> {

@@ -19,10 +19,22 @@ import io.gapnet.tensor.Shapes;
  * against the reference by the conformance suite.
  */
 public final class FastCpuKernels extends RefKernels {
-    private final Sgemm sgemm = Sgemm.best();
+    private final Sgemm sgemm;
+    /** The Vector API engine, or null: the scalar fallback. */
+    private final FastEngine engine;
 
     public FastCpuKernels(Backend backend) {
+        this(backend, true);
+    }
+
+    /**
+     * With {@code vector} false, the scalar fallback a JVM without the jdk.incubator.vector module runs, even where the
+     * module is loaded (so that tests check both in one JVM).
+     */
+    public FastCpuKernels(Backend backend, boolean vector) {
         super(backend);
+        this.sgemm = vector ? Sgemm.best() : new ScalarSgemm();
+        this.engine = vector ? FastEngine.best() : null;
     }
 
     /** How convolutions run on this path, for the device description. */
@@ -45,14 +57,14 @@ public final class FastCpuKernels extends RefKernels {
     @Override
     public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
         if (!FastConv.worthwhile(d)) {
-            FastConv.direct(d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"), f(bias, d.oc(), "conv2d bias"),
+            FastConv.direct(engine, d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"), f(bias, d.oc(), "conv2d bias"),
                     f(residual, d.outputSize(), "conv2d residual"), f(y, d.outputSize(), "conv2d output"));
             return;
         }
         f(w, d.weightSize(), "conv2d weight");
         FastConv.conv2d(d, f(x, d.inputSize(), "conv2d input"), (CpuBuffer) w,
                 f(bias, d.oc(), "conv2d bias"), f(residual, d.outputSize(), "conv2d residual"),
-                f(y, d.outputSize(), "conv2d output"), sgemm);
+                f(y, d.outputSize(), "conv2d output"), sgemm, engine);
     }
 
     @Override
@@ -131,7 +143,6 @@ public final class FastCpuKernels extends RefKernels {
     @Override
     public void maxPool(PoolDesc d, DeviceBuffer x, DeviceBuffer y) {
         float[] xv = f(x, d.inputSize(), "maxPool input"), yv = f(y, d.outputSize(), "maxPool output");
-        FastEngine engine = FastEngine.best();
         if (engine == null || !engine.maxPool(d, xv, yv)) FastPool.maxPool(d, xv, yv);
     }
 

@@ -18,6 +18,9 @@ public interface FastEngine {
     /** {@code y[yOff + i] += a * x[xOff + i]} for i in [0, n): a stride-1 row of a direct convolution. */
     void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
 
+    /** Winograd's transforms and products on this engine: Vector API lane loops and the GEMM's micro-kernel. */
+    Winograd.Lanes winograd();
+
     /** The Vector API engine, or null when the jdk.incubator.vector module is absent or switched off. */
     static FastEngine best() {
         return Sgemm.Holder.ENGINE;

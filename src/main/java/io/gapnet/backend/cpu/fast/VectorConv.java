@@ -46,6 +46,11 @@ final class VectorConv implements FastEngine {
     }
 
     @Override
+    public Winograd.Lanes winograd() {
+        return VectorWinograd.LANES;
+    }
+
+    @Override
     public boolean maxPool(PoolDesc d, float[] x, float[] y) {
         return VectorPool.maxPool(d, x, y);
     }

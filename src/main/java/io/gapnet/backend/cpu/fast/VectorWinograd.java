@@ -1,0 +1,63 @@
+package io.gapnet.backend.cpu.fast;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** {@link Winograd}'s lane loops on the Vector API: a panel of {@link VectorGemm#NR} tiles is two vectors. */
+final class VectorWinograd implements Winograd.Lanes {
+    static final VectorWinograd LANES = new VectorWinograd();
+    private static final VectorSpecies<Float> S = VectorGemm.S;
+    private static final int V = VectorGemm.V;
+
+    private VectorWinograd() {}
+
+    @Override
+    public int width() {
+        return VectorGemm.NR;
+    }
+
+    @Override
+    public void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+        VectorGemm.micro(ap, ai, bp, bi, kc, tile, t, more);
+    }
+
+    @Override
+    public float inputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds) {
+        FloatVector peak = FloatVector.zero(S);
+        for (int l = 0; l < VectorGemm.NR; l += V) {
+            FloatVector p0 = FloatVector.fromArray(S, src, s0 + l), p1 = FloatVector.fromArray(S, src, s0 + ss + l);
+            FloatVector p2 = FloatVector.fromArray(S, src, s0 + 2 * ss + l), p3 = FloatVector.fromArray(S, src, s0 + 3 * ss + l);
+            FloatVector p4 = FloatVector.fromArray(S, src, s0 + 4 * ss + l), p5 = FloatVector.fromArray(S, src, s0 + 5 * ss + l);
+            FloatVector r0 = p0.mul(4f).sub(p2.mul(5f)).add(p4);
+            FloatVector r1 = p3.add(p4).sub(p1.add(p2).mul(4f));
+            FloatVector r2 = p4.sub(p3).add(p1.sub(p2).mul(4f));
+            FloatVector d42 = p4.sub(p2), d31 = p3.sub(p1).mul(2f);
+            FloatVector r3 = d42.add(d31), r4 = d42.sub(d31);
+            FloatVector r5 = p1.mul(4f).sub(p3.mul(5f)).add(p5);
+            r0.intoArray(dst, d0 + l);
+            r1.intoArray(dst, d0 + ds + l);
+            r2.intoArray(dst, d0 + 2 * ds + l);
+            r3.intoArray(dst, d0 + 3 * ds + l);
+            r4.intoArray(dst, d0 + 4 * ds + l);
+            r5.intoArray(dst, d0 + 5 * ds + l);
+            FloatVector m = r0.abs().max(r1.abs()).max(r2.abs().max(r3.abs())).max(r4.abs().max(r5.abs()));
+            peak = peak.max(m); // MAX keeps a NaN
+        }
+        return peak.reduceLanes(VectorOperators.MAX);
+    }
+
+    @Override
+    public void outputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds) {
+        for (int l = 0; l < VectorGemm.NR; l += V) {
+            FloatVector m0 = FloatVector.fromArray(S, src, s0 + l), m1 = FloatVector.fromArray(S, src, s0 + ss + l);
+            FloatVector m2 = FloatVector.fromArray(S, src, s0 + 2 * ss + l), m3 = FloatVector.fromArray(S, src, s0 + 3 * ss + l);
+            FloatVector m4 = FloatVector.fromArray(S, src, s0 + 4 * ss + l), m5 = FloatVector.fromArray(S, src, s0 + 5 * ss + l);
+            FloatVector sum12 = m1.add(m2), dif12 = m1.sub(m2), sum34 = m3.add(m4), dif34 = m3.sub(m4);
+            m0.add(sum12).add(sum34).intoArray(dst, d0 + l);
+            dif12.add(dif34.mul(2f)).intoArray(dst, d0 + ds + l);
+            sum12.add(sum34.mul(4f)).intoArray(dst, d0 + 2 * ds + l);
+            dif12.add(dif34.mul(8f)).add(m5).intoArray(dst, d0 + 3 * ds + l);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+package io.gapnet.backend.cpu.fast;
+
+import io.gapnet.backend.Activation;
+import io.gapnet.backend.ConvDesc;
+
+/**
+ * 3x3 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3): each 4x4 block of output pixels (a
+ * tile) of one channel pair takes 36 multiplications instead of 144. With d a tile's 6x6 input patch and g a
+ * 3x3 kernel, the output is {@code A^T [(G g G^T) . (B^T d B)] A}; summed over input channels, the
+ * element-wise product becomes 36 matrix products, one per position xi of the 6x6 transformed tile:
+ * {@code M[xi] = U[xi] (out x in channels) * V[xi] (in channels x tiles)}.
+ * <p>
+ * The transforms are fused with those products: a work item takes a few column panels of tiles (each panel as
+ * many tiles as the micro-kernel's tile has columns, across images), transforms their input patches for every
+ * input channel into a per-thread buffer laid out as the micro-kernel's packed column panels, multiplies them
+ * with the transformed weights (packed once per constant weight buffer, {@link Weights}) for a chunk of output
+ * channels into a buffer that stays in L2, and transforms that back to output pixels with bias, residual and
+ * activation applied on the way out. The 36-fold intermediate never goes to memory. The transforms are
+ * lane loops over the panel's tiles ({@link Lanes}): Vector API code with the engine's micro-kernel, or plain
+ * Java ({@link #SCALAR}) for the scalar fallback.
+ * <p>
+ * Exactness: with finite inputs the result differs from direct convolution by rounding only (the transform
+ * points 0, +-1, +-2 keep it within the conformance tolerance). A NaN or infinity anywhere in a tile would
+ * spread to all 16 of its outputs, and a huge one would spread its rounding error there, so a run that meets a
+ * non-finite input or one beyond {@link #MAX_INPUT} is redone by the direct path, which gives the reference's
+ * semantics; weights with a non-finite value never take this path.
+ * {@code -Dgapnet.cpu.winograd=false} turns it off.
+ */
+final class Winograd {
+    /** Output pixels per tile side; the input patch is {@link #ALPHA} = 6 wide. */
+    static final int TILE = 4;
+    static final int ALPHA = 6;
+    static final int XI = ALPHA * ALPHA;
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("gapnet.cpu.winograd", "true"));
+    /**
+     * Winograd's products cost {@code 36 * padded tiles} steps against direct convolution's {@code 9 * pixels};
+     * the transforms and shorter panels add about this factor (measured on ResNet's shapes, docs/cpu-profile.md).
+     */
+    static final double OVERHEAD = 1.3;
+    /** Column panels per work item at most: the transformed weights read once serve this many panels. */
+    private static final int MAX_PANELS = 4;
+    /** Transformed-input floats per thread at most (more input channels take fewer panels per item). */
+    private static final long MAX_V = 1L << 20;
+    /** Output-channel rows whose products are held at once (36 x rows x panel columns floats, in L2). */
+    private static final int ROW_CHUNK = 8 * PackedA.MR;
+
+    /**
+     * Inputs beyond this magnitude take the direct path: the transforms mix a tile's 36 inputs, so one huge value
+     * would put its rounding error on every output of the tile, where direct convolution keeps it to the outputs
+     * whose windows hold it. Normalised activations stay far below.
+     */
+    static final float MAX_INPUT = 1 << 20;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private Winograd() {}
+
+    /**
+     * What the transforms and products run on: lane loops over a panel's {@link #width()} tiles. {@link #SCALAR}
+     * is the plain-Java form; the Vector API engine has its own ({@link FastEngine#winograd()}).
+     */
+    interface Lanes {
+        /** Tiles per column panel: the micro-kernel's tile width. */
+        int width();
+
+        /** The register-tiled product {@code tile (+)= A panel (MR x kc) * B panel (kc x width)}, as {@link VectorGemm#micro}. */
+        void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more);
+
+        /**
+         * dst[d0 + k*ds + l] = (B^T v)[k] for k < 6, with v[i] = src[s0 + i*ss + l], for every lane l < width();
+         * returns the largest |dst| written (NaN once a NaN was).
+         */
+        float inputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds);
+
+        /** dst[d0 + k*ds + l] = (A^T v)[k] for k < 4, with v[i] = src[s0 + i*ss + l], for every lane l < width(). */
+        void outputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds);
+    }
+
+    /** {@link Lanes} in plain Java, 16 tiles a panel: the scalar fallback's. */
+    static final Lanes SCALAR = new Lanes() {
+        @Override
+        public int width() {
+            return SCALAR_NR;
+        }
+
+        @Override
+        public void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+            scalarMicro(ap, ai, bp, bi, kc, tile, t, more);
+        }
+
+        @Override
+        public float inputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds) {
+            float peak = 0f;
+            for (int l = 0; l < SCALAR_NR; l++) {
+                float p0 = src[s0 + l], p1 = src[s0 + ss + l], p2 = src[s0 + 2 * ss + l];
+                float p3 = src[s0 + 3 * ss + l], p4 = src[s0 + 4 * ss + l], p5 = src[s0 + 5 * ss + l];
+                float r0 = 4f * p0 - 5f * p2 + p4, r1 = (p3 + p4) - 4f * (p1 + p2), r2 = (p4 - p3) + 4f * (p1 - p2);
+                float r3 = (p4 - p2) + 2f * (p3 - p1), r4 = (p4 - p2) - 2f * (p3 - p1), r5 = 4f * p1 - 5f * p3 + p5;
+                dst[d0 + l] = r0;
+                dst[d0 + ds + l] = r1;
+                dst[d0 + 2 * ds + l] = r2;
+                dst[d0 + 3 * ds + l] = r3;
+                dst[d0 + 4 * ds + l] = r4;
+                dst[d0 + 5 * ds + l] = r5;
+                peak = Math.max(peak, Math.max(Math.max(Math.abs(r0), Math.abs(r1)), Math.max(Math.abs(r2), Math.abs(r3))));
+                peak = Math.max(peak, Math.max(Math.abs(r4), Math.abs(r5)));
+            }
+            return peak;
+        }
+
+        @Override
+        public void outputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds) {
+            for (int l = 0; l < SCALAR_NR; l++) {
+                float m0 = src[s0 + l], m1 = src[s0 + ss + l], m2 = src[s0 + 2 * ss + l];
+                float m3 = src[s0 + 3 * ss + l], m4 = src[s0 + 4 * ss + l], m5 = src[s0 + 5 * ss + l];
+                float sum12 = m1 + m2, dif12 = m1 - m2, sum34 = m3 + m4, dif34 = m3 - m4;
+                dst[d0 + l] = m0 + sum12 + sum34;
+                dst[d0 + ds + l] = dif12 + 2f * dif34;
+                dst[d0 + 2 * ds + l] = sum12 + 4f * sum34;
+                dst[d0 + 3 * ds + l] = dif12 + 8f * dif34 + m5;
+            }
+        }
+    };
+
+    /**
+     * Whether d is a 3x3, stride-1, undilated convolution that Winograd runs in fewer steps than direct
+     * convolution, with panels of {@code nr} tiles.
+     */
+    static boolean suits(ConvDesc d, int nr) {
+        if (!ENABLED || d.kh() != 3 || d.kw() != 3 || d.strideH() != 1 || d.strideW() != 1 || d.dilationH() != 1
+                || d.dilationW() != 1 || d.cPerGroup() < 8 || d.ocPerGroup() < 8) return false;
+        int oh = d.outH(), ow = d.outW();
+        if (oh <= 0 || ow <= 0 || d.n() == 0) return false;
+        long tiles = (long) d.n() * ceil(oh, TILE) * ceil(ow, TILE);
+        long padded = ceil(tiles, nr) * (long) nr;
+        return XI * padded * OVERHEAD < 9.0 * d.n() * oh * ow && padded * nr < Integer.MAX_VALUE;
+    }
+
+    /**
+     * The transformed weights {@code U[g][xi] = G w G^T} (out x in channels), packed for the micro-kernel as
+     * {@code groups * 36} matrices; {@code finite} is false when any weight or transformed weight is NaN or
+     * infinite (such weights take the direct path).
+     */
+    static final class Weights {
+        final PackedA packed;
+        final boolean finite;
+        private final int groups;
+
+        private Weights(PackedA packed, boolean finite, int groups) {
+            this.packed = packed;
+            this.finite = finite;
+            this.groups = groups;
+        }
+
+        boolean matches(ConvDesc d) {
+            return groups == d.group() && packed.matches(d.group() * XI, d.ocPerGroup(), d.cPerGroup());
+        }
+
+        static Weights of(ConvDesc d, float[] w) {
+            int g = d.group(), m = d.ocPerGroup(), c = d.cPerGroup();
+            long size = (long) g * XI * m * c;
+            if (size > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("weights too large for Winograd: " + size);
+            float[] u = new float[(int) size];
+            boolean[] finite = {true};
+            Parallel.run(g * m, row -> {
+                int grp = row / m, o = row % m;
+                float[] t = new float[ALPHA * 3], col = new float[ALPHA];
+                boolean ok = true;
+                for (int ci = 0; ci < c; ci++) {
+                    int src = ((grp * m + o) * c + ci) * 9;
+                    // G g: each kernel column's 3 values (down the rows) to 6; then each of those 6 rows' 3 values to 6
+                    for (int kx = 0; kx < 3; kx++) kernelCombine(w[src + kx], w[src + 3 + kx], w[src + 6 + kx], t, kx, 3);
+                    for (int a = 0; a < ALPHA; a++) {
+                        kernelCombine(t[a * 3], t[a * 3 + 1], t[a * 3 + 2], col, 0, 1);
+                        for (int b = 0; b < ALPHA; b++) {
+                            ok &= Float.isFinite(col[b]);
+                            u[((grp * XI + a * ALPHA + b) * m + o) * c + ci] = col[b];
+                        }
+                    }
+                }
+                if (!ok) finite[0] = false;
+            });
+            PackedA packed = PackedA.pack(g * XI, m, c, u, 0, m * c, c, 1, null);
+            return new Weights(packed, finite[0], g);
+        }
+
+        /** G (g0, g1, g2): the 6 values at out[off + i*stride]. */
+        private static void kernelCombine(float g0, float g1, float g2, float[] out, int off, int stride) {
+            out[off] = g0 / 4f;
+            out[off + stride] = -(g0 + g1 + g2) / 6f;
+            out[off + 2 * stride] = -(g0 - g1 + g2) / 6f;
+            out[off + 3 * stride] = g0 / 24f + g1 / 12f + g2 / 6f;
+            out[off + 4 * stride] = g0 / 24f - g1 / 12f + g2 / 6f;
+            out[off + 5 * stride] = g2;
+        }
+    }
+
+    /** Per-thread buffers, grown on demand and kept: no allocation in the steady state. */
+    private static final class Scratch {
+        float[] v = new float[0], m = new float[0], patch = new float[0], half = new float[0], out = new float[0];
+        int[] image = new int[0], rows = new int[0], cols = new int[0];
+
+        void ensure(int vSize, int mSize, int nr, int panels) {
+            if (v.length < vSize) v = new float[vSize];
+            if (m.length < mSize) m = new float[mSize];
+            if (patch.length < XI * nr) {
+                patch = new float[XI * nr];
+                half = new float[XI * nr];
+                out = new float[TILE * TILE * nr];
+            }
+            if (image.length < panels * nr) {
+                image = new int[panels * nr];
+                rows = new int[panels * nr];
+                cols = new int[panels * nr];
+            }
+        }
+    }
+
+    /**
+     * y = act(conv(x, w) + bias + residual) for d (which {@link #suits}); false when a non-finite value was met,
+     * and then y is incomplete and the caller must run the direct path (y must not be the residual's array).
+     */
+    static boolean run(ConvDesc d, float[] x, Weights u, float[] bias, float[] residual, float[] y, Lanes lanes) {
+        int nr = lanes.width(), oh = d.outH(), ow = d.outW(), th = ceil(oh, TILE), tw = ceil(ow, TILE);
+        int tiles = d.n() * th * tw, colPanels = ceil(tiles, nr), groups = d.group();
+        int m = d.ocPerGroup(), c = d.cPerGroup(), threads = Parallel.threads();
+        int fit = (int) Math.max(1, Math.min(MAX_PANELS, MAX_V / ((long) XI * c * nr)));
+        int perItem = Math.max(1, Math.min(fit, ceil((long) groups * colPanels, 4L * threads)));
+        int colItems = ceil(colPanels, perItem);
+        int rowPanels = ceil(m, PackedA.MR);
+        // few tiles (late layers at batch 1): split the output channels too, each part transforming its input again
+        int rowItems = (long) groups * colItems >= 2L * threads ? 1
+                : Math.min(rowPanels, ceil(2L * threads, (long) groups * colItems));
+        int panelsPerRowItem = ceil(rowPanels, rowItems);
+        int rItems = ceil(rowPanels, panelsPerRowItem);
+        boolean[] bad = new boolean[1];
+        Activation act = d.act();
+        Parallel.run(groups * colItems * rItems, item -> {
+            int ri = item % rItems, rest = item / rItems, ci = rest % colItems, g = rest / colItems;
+            int q0 = ci * perItem, qs = Math.min(colPanels, q0 + perItem) - q0;
+            int ip0 = ri * panelsPerRowItem, ip1 = Math.min(rowPanels, ip0 + panelsPerRowItem);
+            int chunkRows = Math.min(ROW_CHUNK, (ip1 - ip0) * PackedA.MR);
+            Scratch s = SCRATCH.get();
+            s.ensure(XI * qs * c * nr, XI * qs * chunkRows * nr, nr, qs);
+            geometry(th, tw, tiles, q0, qs, nr, s);
+            float peak = 0f;
+            for (int q = 0; q < qs; q++) {
+                for (int ch = 0; ch < c; ch++) peak = Math.max(peak, inputTile(d, x, g * c + ch, q, qs, ch, c, lanes, s));
+            }
+            if (!(peak <= MAX_INPUT)) { // NaN, infinite or huge: the direct path decides
+                bad[0] = true;
+                return;
+            }
+            boolean ok = true;
+            for (int r0 = ip0 * PackedA.MR; r0 < Math.min(m, ip1 * PackedA.MR); r0 += chunkRows) {
+                int rows = Math.min(chunkRows, Math.min(m, ip1 * PackedA.MR) - r0);
+                int panels = ceil(rows, PackedA.MR);
+                products(u.packed, g, r0 / PackedA.MR, panels, qs, c, lanes, s);
+                for (int q = 0; q < qs; q++) {
+                    for (int r = 0; r < rows; r++) {
+                        ok &= outputTile(d, g * m + r0 + r, q, qs, r, panels * PackedA.MR, lanes, bias, residual, act, y, s);
+                    }
+                }
+            }
+            if (!ok) bad[0] = true;
+        });
+        return !bad[0];
+    }
+
+    /** Each tile of the item's panels: its image (-1 past the last tile) and its first output row and column. */
+    private static void geometry(int th, int tw, int tiles, int q0, int qs, int nr, Scratch s) {
+        int perImage = th * tw;
+        for (int l = 0; l < qs * nr; l++) {
+            int t = q0 * nr + l;
+            if (t >= tiles) {
+                s.rows[l] = 0;
+                s.cols[l] = 0;
+                s.image[l] = -1;
+                continue;
+            }
+            int n = t / perImage, rest = t % perImage, ty = rest / tw, tx = rest % tw;
+            s.image[l] = n;
+            s.rows[l] = ty * TILE;
+            s.cols[l] = tx * TILE;
+        }
+    }
+
+    /**
+     * The input transform of channel {@code ch} (absolute {@code channel}) for panel q's tiles into V; returns the
+     * largest magnitude written (NaN once a NaN was).
+     */
+    private static float inputTile(ConvDesc d, float[] x, int channel, int q, int qs, int ch, int c, Lanes lanes, Scratch s) {
+        int h = d.h(), w = d.w(), top = d.padTop(), left = d.padLeft();
+        float[] p = s.patch;
+        int nr = lanes.width();
+        for (int l = 0; l < nr; l++) {
+            int at = q * nr + l, n = s.image[at];
+            if (n < 0) {
+                for (int e = 0; e < XI; e++) p[e * nr + l] = 0f;
+                continue;
+            }
+            int y0 = s.rows[at] - top, x0 = s.cols[at] - left, base = (n * d.c() + channel) * h * w;
+            if (y0 >= 0 && x0 >= 0 && y0 + ALPHA <= h && x0 + ALPHA <= w) {
+                for (int r = 0, e = 0; r < ALPHA; r++) {
+                    int row = base + (y0 + r) * w + x0;
+                    for (int k = 0; k < ALPHA; k++, e++) p[e * nr + l] = x[row + k];
+                }
+            } else { // zero, then the part of the patch inside the image
+                for (int e = 0; e < XI; e++) p[e * nr + l] = 0f;
+                int r0 = Math.max(0, -y0), r1 = Math.min(ALPHA, h - y0), k0 = Math.max(0, -x0), k1 = Math.min(ALPHA, w - x0);
+                for (int r = r0; r < r1; r++) {
+                    int row = base + (y0 + r) * w + x0;
+                    for (int k = k0; k < k1; k++) p[(r * ALPHA + k) * nr + l] = x[row + k];
+                }
+            }
+        }
+        // B^T d: down each of the 6 columns, then B^T (B^T d)^T across each of the 6 rows, lanes = tiles
+        float[] t = s.half;
+        for (int k = 0; k < ALPHA; k++) lanes.inputCombine(p, k * nr, ALPHA * nr, t, k * nr, ALPHA * nr);
+        // V[xi = a*6 + b][ch] of panel q at ((xi * qs + q) * c + ch) * nr
+        int stride = qs * c * nr;
+        float peak = 0f;
+        for (int a = 0; a < ALPHA; a++) {
+            peak = Math.max(peak, lanes.inputCombine(t, a * ALPHA * nr, nr, s.v, ((a * ALPHA * qs + q) * c + ch) * nr, stride));
+        }
+        return peak;
+    }
+
+
+    /**
+     * M[xi][q][row] = U[g][xi] rows (panel ip0 on, {@code panels} panels) x V[xi][q] for every xi and panel q: per
+     * xi and reduction block, each packed weight panel meets the item's tile panels while it is in L1.
+     */
+    private static void products(PackedA u, int g, int ip0, int panels, int qs, int c, Lanes lanes, Scratch s) {
+        int nr = lanes.width(), rowsP = panels * PackedA.MR;
+        for (int xi = 0; xi < XI; xi++) {
+            int mat = g * XI + xi;
+            for (int k0 = 0; k0 < c; k0 += PackedA.KC) {
+                int kc = Math.min(PackedA.KC, c - k0);
+                for (int ip = 0; ip < panels; ip++) {
+                    int ai = u.offset(mat, k0, kc, ip0 + ip);
+                    for (int q = 0; q < qs; q++) {
+                        int bi = ((xi * qs + q) * c + k0) * nr;
+                        int t = ((xi * qs + q) * rowsP + ip * PackedA.MR) * nr;
+                        lanes.micro(u.data, ai, s.v, bi, kc, s.m, t, k0 > 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The output transform of row r of the chunk (output channel {@code o}) for panel q's tiles, then bias,
+     * residual and activation into y; false when a product or output was NaN or infinite.
+     */
+    private static boolean outputTile(ConvDesc d, int o, int q, int qs, int r, int rowsP, Lanes lanes, float[] bias,
+                                      float[] residual, Activation act, float[] y, Scratch s) {
+        float[] t = s.half, out = s.out;
+        int nr = lanes.width();
+        int stride = qs * rowsP * nr, base = (q * rowsP + r) * nr;
+        // A^T m down each of the 6 columns (4 rows out), then across each of those 4 rows (4 columns out)
+        for (int k = 0; k < ALPHA; k++) lanes.outputCombine(s.m, base + k * stride, ALPHA * stride, t, k * nr, ALPHA * nr);
+        for (int a = 0; a < TILE; a++) lanes.outputCombine(t, a * ALPHA * nr, nr, out, a * TILE * nr, nr);
+        int oh = d.outH(), ow = d.outW(), plane = oh * ow;
+        float b = bias == null ? 0f : bias[o];
+        boolean nonFinite = false;
+        Activation.Kind kind = act.kind();
+        boolean inline = kind == Activation.Kind.NONE || kind == Activation.Kind.RELU;
+        for (int l = 0; l < nr; l++) {
+            int at = q * nr + l, n = s.image[at];
+            if (n < 0) break;
+            int y0 = s.rows[at], x0 = s.cols[at], rows = Math.min(TILE, oh - y0), cols = Math.min(TILE, ow - x0);
+            int pix = (n * d.oc() + o) * plane + y0 * ow + x0;
+            if (cols == TILE && inline) { // whole rows of 4, the activation inlined
+                for (int i = 0; i < rows; i++) {
+                    int idx = pix + i * ow, src = i * TILE * nr + l;
+                    float v0 = out[src], v1 = out[src + nr], v2 = out[src + 2 * nr], v3 = out[src + 3 * nr];
+                    nonFinite |= (v0 - v0) + (v1 - v1) + (v2 - v2) + (v3 - v3) != 0f; // NaN for a NaN or an infinity
+                    v0 += b;
+                    v1 += b;
+                    v2 += b;
+                    v3 += b;
+                    if (residual != null) {
+                        v0 += residual[idx];
+                        v1 += residual[idx + 1];
+                        v2 += residual[idx + 2];
+                        v3 += residual[idx + 3];
+                    }
+                    if (kind == Activation.Kind.RELU) { // zero where negative, so NaN stays NaN
+                        v0 = v0 < 0 ? 0f : v0;
+                        v1 = v1 < 0 ? 0f : v1;
+                        v2 = v2 < 0 ? 0f : v2;
+                        v3 = v3 < 0 ? 0f : v3;
+                    }
+                    y[idx] = v0;
+                    y[idx + 1] = v1;
+                    y[idx + 2] = v2;
+                    y[idx + 3] = v3;
+                }
+                continue;
+            }
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    float v = out[(i * TILE + j) * nr + l];
+                    nonFinite |= v - v != 0f;
+                    v += b;
+                    int idx = pix + i * ow + j;
+                    if (residual != null) v += residual[idx];
+                    y[idx] = act.applyFast(v);
+                }
+            }
+        }
+        return !nonFinite;
+    }
+
+
+    /** Columns of the scalar micro-kernel's tile. */
+    static final int SCALAR_NR = 16;
+
+    /** The product without the Vector API: an MR x 16 tile, the column loop left to the JIT's vectoriser. */
+    static void scalarMicro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+        int nr = SCALAR_NR, mr = PackedA.MR;
+        if (!more) java.util.Arrays.fill(tile, t, t + mr * nr, 0f);
+        for (int p = 0; p < kc; p++, ai += mr, bi += nr) {
+            for (int r = 0; r < mr; r++) {
+                float a = ap[ai + r];
+                int row = t + r * nr;
+                for (int j = 0; j < nr; j++) tile[row + j] += a * bp[bi + j];
+            }
+        }
+    }
+
+    static int ceil(long a, long b) {
+        return (int) ((a + b - 1) / b);
+    }
+}
