@@ -81,8 +81,11 @@ final class BenchCommand implements Callable<Integer> {
             try (Backend b = Backends.open(name); Session s = Session.open(graph, b)) {
                 double openMs = (System.nanoTime() - opening) / 1e6;
                 Map<String, Tensor> in = Map.of(s.singleInputName(), input);
+                io.gapnet.backend.cpu.fast.FastCpuKernels fast = fastCpu(b);
+                if (fast != null) fast.recordWinograd(true); // which layers take Winograd: noted in the first run only
                 long first = System.nanoTime();
                 s.run(in);
+                if (fast != null) fast.recordWinograd(false);
                 double firstRunMs = (System.nanoTime() - first) / 1e6;
                 for (int i = 1; i < warmup; i++) s.run(in);
                 List<Double> ms = new ArrayList<>();
@@ -98,6 +101,7 @@ final class BenchCommand implements Callable<Integer> {
                 double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 double median = percentile(sorted, 0.5), p90 = percentile(sorted, 0.9);
                 if (profile) printProfile(s, in, b.name());
+                if (fast != null && !json) printWinograd(fast, b.name());
                 io.gapnet.runtime.Plan plan = s.plan(Map.of(s.singleInputName(), input.shape()));
                 Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff,
                         b.device().details().getOrDefault("GEMM", ""), openMs, firstRunMs, 2.0 * plan.macs() / (median / 1e3) / 1e9,
@@ -108,6 +112,30 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (!json) printTable(rows);
         return 0;
+    }
+
+    /** The fast CPU backend's kernels, or null for any other backend. */
+    private static io.gapnet.backend.cpu.fast.FastCpuKernels fastCpu(Backend b) {
+        try (io.gapnet.backend.Queue q = b.openQueue()) {
+            return q.kernels() instanceof io.gapnet.backend.cpu.fast.FastCpuKernels f ? f : null;
+        }
+    }
+
+    /** Winograd's error against the reference on every convolution shape of the model that took it. */
+    private static void printWinograd(io.gapnet.backend.cpu.fast.FastCpuKernels fast, String backendName) {
+        List<io.gapnet.backend.cpu.fast.WinogradError> errors = fast.winogradErrors(7);
+        if (errors.isEmpty()) return;
+        errors.sort(java.util.Comparator.comparingDouble(e -> -e.relative()));
+        System.out.printf(Locale.ROOT, "%n%s ran %d convolution shape(s) by Winograd F(4x4,3x3) (-Dgapnet.cpu.winograd=false"
+                + " turns it off); error against cpu-ref with each layer's weights and bias, input max(0, N(0,1)):%n",
+                backendName, errors.size());
+        System.out.printf(Locale.ROOT, "  %-44s %12s %12s %14s%n", "input -> output", "max |diff|", "output RMS", "max/RMS");
+        for (io.gapnet.backend.cpu.fast.WinogradError e : errors) {
+            io.gapnet.backend.ConvDesc d = e.desc();
+            String shape = String.format(Locale.ROOT, "[%d, %d, %d, %d] -> [%d, %d, %d, %d]", d.n(), d.c(), d.h(), d.w(),
+                    d.n(), d.oc(), d.outH(), d.outW());
+            System.out.printf(Locale.ROOT, "  %-44s %12.2e %12.3f %14.2e%n", shape, e.maxAbs(), e.referenceRms(), e.relative());
+        }
     }
 
     /** The process's peak resident set (VmHWM in /proc/self/status), or -1 where there is no such file. */

@@ -99,6 +99,16 @@ class CliTest {
         assertTrue(r.out().contains("images/s"), r.out());
         assertTrue(r.out().contains("cpu "), r.out());
         assertTrue(r.out().contains("first-run") && r.out().contains("GFLOP/s") && r.out().contains("peak RSS"), r.out());
+        // ResNet-18's 3x3 layers at 8x8 and batch 2 take Winograd: each shape's error against the reference is reported
+        assertTrue(r.out().contains("by Winograd F(4x4,3x3)"), r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\] -> \\[[^\\]]*\\] +(\\S+) +(\\S+) +(\\S+)\n").matcher(r.out());
+        int shapes = 0;
+        while (m.find()) {
+            shapes++;
+            double max = Double.parseDouble(m.group(1)), rms = Double.parseDouble(m.group(2)), rel = Double.parseDouble(m.group(3));
+            assertTrue(rms > 0 && max >= 0 && rel < 1e-3, m.group());
+        }
+        assertTrue(shapes >= 1, r.out());
     }
 
     @Test

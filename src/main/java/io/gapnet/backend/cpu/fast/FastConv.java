@@ -77,6 +77,11 @@ final class FastConv {
                 : "im2col + scalar SGEMM") + winograd;
     }
 
+    /** Whether {@link #conv2d} runs d by Winograd on this engine (unless a non-finite or huge value turns up). */
+    static boolean winograd(ConvDesc d, FastEngine engine) {
+        return Winograd.suits(d, (engine != null ? engine.winograd() : Winograd.SCALAR).width());
+    }
+
     /** y = act(conv(x, w) + bias + res) on {@code engine} (null: the scalar fallback with {@code sgemm}). */
     static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm,
                        FastEngine engine) {

@@ -23,8 +23,29 @@ public final class FastCpuKernels extends RefKernels {
     /** The Vector API engine, or null: the scalar fallback. */
     private final FastEngine engine;
 
+    /** Convolutions run by Winograd while recording ({@link #recordWinograd}), with their weights and bias. */
+    private final java.util.Map<ConvDesc, float[][]> winogradSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean recording;
+
     public FastCpuKernels(Backend backend) {
         this(backend, true);
+    }
+
+    /** Starts (true) or stops noting the convolutions this backend runs by Winograd, for {@link #winogradErrors}; off by default. */
+    public void recordWinograd(boolean on) {
+        recording = on;
+    }
+
+    /**
+     * For each distinct convolution run by Winograd since {@link #recordWinograd}: its error against the reference
+     * convolution with the layer's own weights and bias, on one input of rectified unit normals (as after a ReLU).
+     */
+    public java.util.List<WinogradError> winogradErrors(long seed) {
+        java.util.List<WinogradError> out = new java.util.ArrayList<>();
+        for (var e : winogradSeen.entrySet()) {
+            out.add(Winograd.error(e.getKey(), e.getValue()[0], e.getValue()[1], engine == null ? Winograd.SCALAR : engine.winograd(), seed));
+        }
+        return out;
     }
 
     /**
@@ -61,7 +82,8 @@ public final class FastCpuKernels extends RefKernels {
                     f(residual, d.outputSize(), "conv2d residual"), f(y, d.outputSize(), "conv2d output"));
             return;
         }
-        f(w, d.weightSize(), "conv2d weight");
+        float[] wv = f(w, d.weightSize(), "conv2d weight");
+        if (recording && FastConv.winograd(d, engine)) winogradSeen.putIfAbsent(d, new float[][] {wv, f(bias, d.oc(), "conv2d bias")});
         FastConv.conv2d(d, f(x, d.inputSize(), "conv2d input"), (CpuBuffer) w,
                 f(bias, d.oc(), "conv2d bias"), f(residual, d.outputSize(), "conv2d residual"),
                 f(y, d.outputSize(), "conv2d output"), sgemm, engine);

@@ -414,6 +414,33 @@ final class Winograd {
     }
 
 
+    /** Runs d by Winograd and by the reference on rectified unit normals (seeded) with weights w and bias. */
+    static WinogradError error(ConvDesc d, float[] w, float[] bias, Lanes lanes, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] x = new float[(int) d.inputSize()];
+        for (int i = 0; i < x.length; i++) x[i] = Math.max(0f, (float) r.nextGaussian());
+        float[] got = new float[(int) d.outputSize()];
+        ConvDesc linear = d.withAct(Activation.NONE); // the activation would hide errors below zero
+        if (!run(linear, x, Weights.of(linear, w), bias, null, got, lanes)) return new WinogradError(d, Double.NaN, Double.NaN);
+        float[] want = new float[got.length];
+        try (io.gapnet.backend.cpu.CpuBackend ref = new io.gapnet.backend.cpu.CpuBackend();
+             io.gapnet.backend.Queue q = ref.openQueue();
+             io.gapnet.backend.DeviceBuffer xb = ref.allocate(x.length, "x"); io.gapnet.backend.DeviceBuffer wb = ref.allocate(w.length, "w");
+             io.gapnet.backend.DeviceBuffer bb = ref.allocate(d.oc(), "bias"); io.gapnet.backend.DeviceBuffer yb = ref.allocate(want.length, "y")) {
+            q.upload(x, 0, xb, 0, x.length);
+            q.upload(w, 0, wb, 0, (int) d.weightSize());
+            if (bias != null) q.upload(bias, 0, bb, 0, d.oc());
+            q.kernels().conv2d(linear, xb, wb, bias == null ? null : bb, null, yb);
+            q.download(yb, 0, want, 0, want.length);
+        }
+        double max = 0, sq = 0;
+        for (int i = 0; i < want.length; i++) {
+            max = Math.max(max, Math.abs((double) got[i] - want[i]));
+            sq += (double) want[i] * want[i];
+        }
+        return new WinogradError(d, max, Math.sqrt(sq / Math.max(1, want.length)));
+    }
+
     /** Columns of the scalar micro-kernel's tile. */
     static final int SCALAR_NR = 16;
 
