@@ -58,12 +58,12 @@ public final class KernelCases {
         Activation relu = Activation.RELU;
         return List.of(
                 wino(2, 16, 16, 16, 16, 1, 1, 1, 1, 1, Activation.NONE),        // whole tiles only
-                wino(2, 20, 13, 11, 24, 1, 1, 1, 1, 1, relu),                   // odd sizes: tiles cut at both edges
+                wino(3, 20, 13, 11, 24, 1, 1, 1, 1, 1, relu),                   // odd sizes: tiles cut at both edges
                 wino(3, 9, 10, 17, 13, 0, 0, 0, 0, 1, Activation.clip(-0.5f, 0.5f)), // no padding, odd channel counts
-                wino(2, 12, 12, 9, 10, 2, 0, 1, 2, 1, Activation.leakyRelu(0.1f)), // asymmetric padding
+                wino(4, 12, 12, 9, 10, 2, 0, 1, 2, 1, Activation.leakyRelu(0.1f)), // asymmetric padding
                 wino(2, 32, 14, 14, 40, 1, 1, 1, 1, 2, relu),                   // groups
-                wino(1, 300, 12, 12, 14, 1, 1, 1, 1, 1, relu),                  // reduction past one block (256)
-                wino(5, 8, 7, 7, 70, 1, 1, 1, 1, 1, Activation.of(Activation.Kind.HARD_SWISH)), // 7x7 maps, many rows
+                wino(3, 300, 12, 12, 14, 1, 1, 1, 1, 1, relu),                  // reduction past one block (256)
+                wino(8, 8, 7, 7, 70, 1, 1, 1, 1, 1, Activation.of(Activation.Kind.HARD_SWISH)), // 7x7 maps, many rows
                 wino(1, 64, 28, 28, 64, 1, 1, 1, 1, 1, relu));                  // ResNet-like: several panels per item
     }
 

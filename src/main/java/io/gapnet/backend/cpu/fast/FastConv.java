@@ -71,7 +71,7 @@ final class FastConv {
     }
 
     static String describe() {
-        String winograd = Winograd.ENABLED ? "; 3x3 stride 1 by Winograd F(4x4,3x3) where it saves work"
+        String winograd = Winograd.enabled ? "; 3x3 stride 1 by Winograd F(4x4,3x3) where it saves work"
                 : "; Winograd off (-Dgapnet.cpu.winograd=false)";
         return (FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
                 : "im2col + scalar SGEMM") + winograd;

@@ -31,6 +31,14 @@ public final class FastCpuKernels extends RefKernels {
         this(backend, true);
     }
 
+    /**
+     * Turns Winograd F(4x4,3x3) on or off for every fast CPU backend in this process (what -Dgapnet.cpu.winograd sets
+     * at start): for benchmarks that compare the two paths side by side in one JVM (scripts/bench-winograd).
+     */
+    public static void setWinograd(boolean on) {
+        Winograd.enabled = on;
+    }
+
     /** Starts (true) or stops noting the convolutions this backend runs by Winograd, for {@link #winogradErrors}; off by default. */
     public void recordWinograd(boolean on) {
         recording = on;

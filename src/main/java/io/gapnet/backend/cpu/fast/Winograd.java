@@ -31,12 +31,19 @@ final class Winograd {
     static final int TILE = 4;
     static final int ALPHA = 6;
     static final int XI = ALPHA * ALPHA;
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("gapnet.cpu.winograd", "true"));
+    /** The process-wide switch: -Dgapnet.cpu.winograd at start, {@link FastCpuKernels#setWinograd} later. */
+    static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("gapnet.cpu.winograd", "true"));
     /**
-     * Winograd's products cost {@code 36 * padded tiles} steps against direct convolution's {@code 9 * pixels};
-     * the transforms and shorter panels add about this factor (measured on ResNet's shapes, docs/cpu-profile.md).
+     * Winograd's products cost {@code 36 * padded tiles} steps per channel pair against direct convolution's
+     * {@code 9 * pixels}; the transforms and the partly empty last panel add about this factor.
      */
     static final double OVERHEAD = 1.3;
+    /**
+     * What reading one transformed weight from memory costs, in the same steps: the transformed weights are four
+     * times the size of the kernel, so with few tiles to share them (ResNet's 14x14 maps at batch 1: one panel
+     * of 16) the products wait on memory. Fitted to side-by-side runs of scripts/bench-winograd.
+     */
+    static final double WEIGHT_READ = 32;
     /** Column panels per work item at most: the transformed weights read once serve this many panels. */
     private static final int MAX_PANELS = 4;
     /** Transformed-input floats per thread at most (more input channels take fewer panels per item). */
@@ -127,13 +134,20 @@ final class Winograd {
      * convolution, with panels of {@code nr} tiles.
      */
     static boolean suits(ConvDesc d, int nr) {
-        if (!ENABLED || d.kh() != 3 || d.kw() != 3 || d.strideH() != 1 || d.strideW() != 1 || d.dilationH() != 1
+        if (!enabled || d.kh() != 3 || d.kw() != 3 || d.strideH() != 1 || d.strideW() != 1 || d.dilationH() != 1
                 || d.dilationW() != 1 || d.cPerGroup() < 8 || d.ocPerGroup() < 8) return false;
         int oh = d.outH(), ow = d.outW();
         if (oh <= 0 || ow <= 0 || d.n() == 0) return false;
         long tiles = (long) d.n() * ceil(oh, TILE) * ceil(ow, TILE);
         long padded = ceil(tiles, nr) * (long) nr;
-        return XI * padded * OVERHEAD < 9.0 * d.n() * oh * ow && padded * nr < Integer.MAX_VALUE;
+        if (padded * nr >= Integer.MAX_VALUE) return false;
+        return XI * padded * OVERHEAD + XI * WEIGHT_READ < 9.0 * d.n() * oh * ow;
+    }
+
+    /** Column panels per work item: enough items for every thread, as few as that allows (each reads all weights). */
+    private static int panelsPerItem(ConvDesc d, int colPanels, int nr) {
+        int fit = (int) Math.max(1, Math.min(MAX_PANELS, MAX_V / ((long) XI * d.cPerGroup() * nr)));
+        return Math.max(1, Math.min(fit, ceil((long) d.group() * colPanels, 4L * Parallel.threads())));
     }
 
     /**
@@ -224,8 +238,7 @@ final class Winograd {
         int nr = lanes.width(), oh = d.outH(), ow = d.outW(), th = ceil(oh, TILE), tw = ceil(ow, TILE);
         int tiles = d.n() * th * tw, colPanels = ceil(tiles, nr), groups = d.group();
         int m = d.ocPerGroup(), c = d.cPerGroup(), threads = Parallel.threads();
-        int fit = (int) Math.max(1, Math.min(MAX_PANELS, MAX_V / ((long) XI * c * nr)));
-        int perItem = Math.max(1, Math.min(fit, ceil((long) groups * colPanels, 4L * threads)));
+        int perItem = panelsPerItem(d, colPanels, nr);
         int colItems = ceil(colPanels, perItem);
         int rowPanels = ceil(m, PackedA.MR);
         // few tiles (late layers at batch 1): split the output channels too, each part transforming its input again

@@ -134,7 +134,7 @@ class WinogradTest {
 
     @Test
     void throughTheBackendNaNAndInfinityLandWhereTheReferencePutsThem() {
-        ConvDesc d = conv(2, 16, 12, 12, 24, 1, 1, 1, 1, 1, RELU);
+        ConvDesc d = conv(3, 16, 12, 12, 24, 1, 1, 1, 1, 1, RELU);
         assertTrue(Winograd.suits(d, FastEngine.best() == null ? Winograd.SCALAR_NR : FastEngine.best().winograd().width()));
         float[] x = random(d.inputSize(), 3), w = weights(d, 4);
         x[20] = Float.NaN;
@@ -162,8 +162,12 @@ class WinogradTest {
         assertFalse(Winograd.suits(new ConvDesc(1, 16, 16, 16, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, RELU), nr), "dilation 2");
         assertFalse(Winograd.suits(new ConvDesc(1, 16, 16, 16, 16, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1, RELU), nr), "5x5");
         assertFalse(Winograd.suits(conv(1, 32, 16, 16, 32, 1, 1, 1, 1, 32, RELU), nr), "depthwise");
-        // ResNet's 7x7 layers at batch 1: 4 tiles fill a quarter of a 16-tile panel, so direct convolution wins
+        // ResNet's 7x7 and 14x14 layers at batch 1: one 16-tile panel, too few tiles to pay for reading the transformed
+        // weights, four times the kernel's size
         assertFalse(Winograd.suits(conv(1, 512, 7, 7, 512, 1, 1, 1, 1, 1, RELU), nr), "7x7 at batch 1");
+        assertFalse(Winograd.suits(conv(1, 256, 14, 14, 256, 1, 1, 1, 1, 1, RELU), nr), "14x14 at batch 1");
+        assertTrue(Winograd.suits(conv(8, 256, 14, 14, 256, 1, 1, 1, 1, 1, RELU), nr), "14x14 at batch 8");
+        assertTrue(Winograd.suits(conv(1, 128, 28, 28, 128, 1, 1, 1, 1, 1, RELU), nr), "28x28 at batch 1");
         assertTrue(Winograd.suits(conv(8, 512, 7, 7, 512, 1, 1, 1, 1, 1, RELU), nr), "7x7 at batch 8");
         assertTrue(Winograd.suits(conv(1, 64, 56, 56, 64, 1, 1, 1, 1, 1, RELU), nr), "56x56");
     }
