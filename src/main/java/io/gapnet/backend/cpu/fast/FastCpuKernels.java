@@ -32,6 +32,16 @@ public final class FastCpuKernels extends RefKernels {
     }
 
     /**
+     * With {@code vector} false, the scalar fallback a JVM without the jdk.incubator.vector module runs, even where the
+     * module is loaded (so that tests check both in one JVM).
+     */
+    public FastCpuKernels(Backend backend, boolean vector) {
+        super(backend);
+        this.sgemm = vector ? Sgemm.best() : new ScalarSgemm();
+        this.engine = vector ? FastEngine.best() : null;
+    }
+
+    /**
      * Turns Winograd F(4x4,3x3) on or off for every fast CPU backend in this process (what -Dgapnet.cpu.winograd sets
      * at start): for benchmarks that compare the two paths side by side in one JVM (scripts/bench-winograd).
      */
@@ -54,16 +64,6 @@ public final class FastCpuKernels extends RefKernels {
             out.add(Winograd.error(e.getKey(), e.getValue()[0], e.getValue()[1], engine == null ? Winograd.SCALAR : engine.winograd(), seed));
         }
         return out;
-    }
-
-    /**
-     * With {@code vector} false, the scalar fallback a JVM without the jdk.incubator.vector module runs, even where the
-     * module is loaded (so that tests check both in one JVM).
-     */
-    public FastCpuKernels(Backend backend, boolean vector) {
-        super(backend);
-        this.sgemm = vector ? Sgemm.best() : new ScalarSgemm();
-        this.engine = vector ? FastEngine.best() : null;
     }
 
     /** How convolutions run on this path, for the device description. */

@@ -22,7 +22,7 @@ import io.gapnet.backend.ConvDesc;
  * Exactness: with finite inputs the result differs from direct convolution by rounding only (the transform
  * points 0, +-1, +-2 keep it within the conformance tolerance). A NaN or infinity anywhere in a tile would
  * spread to all 16 of its outputs, and a huge one would spread its rounding error there, so a run that meets a
- * non-finite input or one beyond {@link #MAX_INPUT} is redone by the direct path, which gives the reference's
+ * non-finite input or a transformed one beyond {@link #MAX_INPUT} is redone by the direct path, which gives the reference's
  * semantics; weights with a non-finite value never take this path.
  * {@code -Dgapnet.cpu.winograd=false} turns it off.
  */
@@ -52,9 +52,10 @@ final class Winograd {
     private static final int ROW_CHUNK = 8 * PackedA.MR;
 
     /**
-     * Inputs beyond this magnitude take the direct path: the transforms mix a tile's 36 inputs, so one huge value
-     * would put its rounding error on every output of the tile, where direct convolution keeps it to the outputs
-     * whose windows hold it. Normalised activations stay far below.
+     * A transformed input beyond this magnitude sends the call to the direct path: the transforms mix a tile's 36
+     * inputs, so one huge value would put its rounding error on every output of the tile, where direct convolution
+     * keeps it to the outputs whose windows hold it. A transformed value is at most 100 times the largest input, so
+     * inputs up to about 10^4 always pass; normalised activations stay far below.
      */
     static final float MAX_INPUT = 1 << 20;
 
@@ -231,8 +232,8 @@ final class Winograd {
     }
 
     /**
-     * y = act(conv(x, w) + bias + residual) for d (which {@link #suits}); false when a non-finite value was met,
-     * and then y is incomplete and the caller must run the direct path (y must not be the residual's array).
+     * y = act(conv(x, w) + bias + residual) for d (which {@link #suits}); false when a non-finite or huge value was
+     * met, and then y is incomplete and the caller must run the direct path (y must not be the residual's array).
      */
     static boolean run(ConvDesc d, float[] x, Weights u, float[] bias, float[] residual, float[] y, Lanes lanes) {
         int nr = lanes.width(), oh = d.outH(), ow = d.outW(), th = ceil(oh, TILE), tw = ceil(ow, TILE);
@@ -249,6 +250,7 @@ final class Winograd {
         boolean[] bad = new boolean[1];
         Activation act = d.act();
         Parallel.run(groups * colItems * rItems, item -> {
+            if (bad[0]) return; // the direct path will redo it all anyway
             int ri = item % rItems, rest = item / rItems, ci = rest % colItems, g = rest / colItems;
             int q0 = ci * perItem, qs = Math.min(colPanels, q0 + perItem) - q0;
             int ip0 = ri * panelsPerRowItem, ip1 = Math.min(rowPanels, ip0 + panelsPerRowItem);
