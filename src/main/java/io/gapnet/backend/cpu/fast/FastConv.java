@@ -79,13 +79,18 @@ final class FastConv {
 
     /** Whether {@link #conv2d} runs d by Winograd on this engine (unless a non-finite or huge value turns up). */
     static boolean winograd(ConvDesc d, FastEngine engine) {
-        return Winograd.suits(d, (engine != null ? engine.winograd() : Winograd.SCALAR).width());
+        return Winograd.suits(d, winogradLanes(engine).width());
+    }
+
+    /** Winograd's lane loops on this engine: its Vector API ones, or the plain-Java ones for the scalar fallback. */
+    static Winograd.Lanes winogradLanes(FastEngine engine) {
+        return engine != null ? engine.winograd() : Winograd.SCALAR;
     }
 
     /** y = act(conv(x, w) + bias + res) on {@code engine} (null: the scalar fallback with {@code sgemm}). */
     static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm,
                        FastEngine engine) {
-        Winograd.Lanes lanes = engine != null ? engine.winograd() : Winograd.SCALAR;
+        Winograd.Lanes lanes = winogradLanes(engine);
         if (res != y && Winograd.suits(d, lanes.width())) {
             Winograd.Weights u = wBuf.derived(Winograd.Weights.class, a -> a.matches(d), () -> Winograd.Weights.of(d, wBuf.data()));
             // a non-finite or huge value met on the way (it would spread over whole tiles): the direct path below decides

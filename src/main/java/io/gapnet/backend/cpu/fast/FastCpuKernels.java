@@ -61,7 +61,7 @@ public final class FastCpuKernels extends RefKernels {
     public java.util.List<WinogradError> winogradErrors(long seed) {
         java.util.List<WinogradError> out = new java.util.ArrayList<>();
         for (var e : winogradSeen.entrySet()) {
-            out.add(Winograd.error(e.getKey(), e.getValue()[0], e.getValue()[1], engine == null ? Winograd.SCALAR : engine.winograd(), seed));
+            out.add(Winograd.error(e.getKey(), e.getValue()[0], e.getValue()[1], FastConv.winogradLanes(engine), seed));
         }
         return out;
     }
