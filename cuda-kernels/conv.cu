@@ -132,3 +132,16 @@ conv2d_direct_nchw_f32(const float* __restrict__ x, const float* __restrict__ w,
         y[idx] = apply_act(acc, act, alpha, beta);
     }
 }
+
+// conv_epilogue_nchw_f32: y = act(y + bias[channel] + res) in place, after a convolution that left its plain sum in
+// y (cuDNN's cudnnConvolutionForward, whose fused form takes only ReLU). Launch: 1-D over N*OC*spatial, any grid.
+extern "C" __global__ void conv_epilogue_nchw_f32(float* __restrict__ y, const float* __restrict__ bias,
+                                                  const float* __restrict__ res, long long total, int OC, int spatial,
+                                                  int hasBias, int hasRes, int act, float alpha, float beta) {
+    GRID_LOOP(idx, total) {
+        float v = y[idx];
+        if (hasBias) v += bias[(idx / spatial) % OC];
+        if (hasRes) v += res[idx];
+        y[idx] = apply_act(v, act, alpha, beta);
+    }
+}

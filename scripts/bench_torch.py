@@ -6,7 +6,10 @@ per batch size, which gpu-check parses:
 
     torch resnet50 b32 fp32: 2513.4 images/s, median 12.732 ms, p90 12.801 ms, 20 runs
 
-usage: python3 scripts/bench_torch.py [--batches 1,32,128,256] [--iters 20] [--warmup 5] [--model resnet50]
+With --tf32, TF32 tensor cores are allowed in cuBLAS and cuDNN instead (torch.backends.*.allow_tf32), and the
+lines say tf32 where they say fp32 (gapnet's -Dgapnet.cuda.tf32=true is the same setting).
+
+usage: python3 scripts/bench_torch.py [--batches 1,32,128,256] [--iters 20] [--warmup 5] [--model resnet50] [--tf32]
 """
 import argparse
 import statistics
@@ -23,13 +26,15 @@ def main():
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--model", default="resnet50")
+    p.add_argument("--tf32", action="store_true")
     a = p.parse_args()
     if not torch.cuda.is_available():
         print("torch: no CUDA device", file=sys.stderr)
         return 2
     torch.backends.cudnn.benchmark = True
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    torch.backends.cudnn.allow_tf32 = a.tf32
+    mode = "tf32" if a.tf32 else "fp32"
     dev = torch.device("cuda")
     model = getattr(torchvision.models, a.model)(weights=None).eval().to(dev)
     print(f"torch {torch.__version__}, cuda {torch.version.cuda}, cudnn {torch.backends.cudnn.version()}, "
@@ -49,7 +54,7 @@ def main():
         ms.sort()
         median = statistics.median(ms)
         p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
-        print(f"torch {a.model} b{n} fp32: {n * 1e3 / median:.1f} images/s, median {median:.3f} ms, p90 {p90:.3f} ms, "
+        print(f"torch {a.model} b{n} {mode}: {n * 1e3 / median:.1f} images/s, median {median:.3f} ms, p90 {p90:.3f} ms, "
               f"{len(ms)} runs", flush=True)
     return 0
 

@@ -56,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean profile;
 
     record Row(String backend, String device, int runs, double medianMs, double p90Ms, double imagesPerSec, double maxAbsDiff,
-               String gemm, double openMs, double firstRunMs, double gflops, long activationBytes, long peakRssBytes) {}
+               String gemm, String conv, double openMs, double firstRunMs, double gflops, long activationBytes, long peakRssBytes) {}
 
     @Override
     public Integer call() {
@@ -104,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (fast != null && !json) printWinograd(fast, b.name());
                 io.gapnet.runtime.Plan plan = s.plan(Map.of(s.singleInputName(), input.shape()));
                 Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff,
-                        b.device().details().getOrDefault("GEMM", ""), openMs, firstRunMs, 2.0 * plan.macs() / (median / 1e3) / 1e9,
+                        b.device().details().getOrDefault("GEMM", ""), b.device().details().getOrDefault("convolution", ""), openMs, firstRunMs, 2.0 * plan.macs() / (median / 1e3) / 1e9,
                         plan.peakActivationBytes(), peakRss());
                 rows.add(row);
                 if (json) printJson(row);
@@ -230,6 +230,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("first-run: the first run after Session.open (plan compilation, weight packing, JIT), in ms;"
                 + " act MB: the plan's activation buffers; peak RSS: the whole process's so far");
         for (Row r : rows) if (!r.gemm().isEmpty()) System.out.println(r.backend() + " GEMM path: " + r.gemm());
+        for (Row r : rows) if (!r.conv().isEmpty()) System.out.println(r.backend() + " convolution path: " + r.conv());
     }
 
     private void printJson(Row r) {
@@ -247,6 +248,7 @@ final class BenchCommand implements Callable<Integer> {
         if (parityImages > 0) m.put("max_abs_diff_vs_reference", String.format(Locale.ROOT, "%.6g", r.maxAbsDiff()));
         m.put("parity_images", Math.min(batch, parityImages));
         if (!r.gemm().isEmpty()) m.put("gemm_path", Json.quote(r.gemm()));
+        if (!r.conv().isEmpty()) m.put("conv_path", Json.quote(r.conv()));
         m.put("open_ms", String.format(Locale.ROOT, "%.3f", r.openMs()));
         m.put("first_run_ms", String.format(Locale.ROOT, "%.3f", r.firstRunMs()));
         m.put("gflops", String.format(Locale.ROOT, "%.3f", r.gflops()));

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gapnet", mixinStandardHelpOptions = true, version = "gapnet 0.1.0",
         description = "Run convolutional image classifiers from Java on the CPU, OpenCL and CUDA.",
         subcommands = {DevicesCommand.class, InfoCommand.class, TestOnnxCommand.class, ClassifyCommand.class,
-            BenchCommand.class, ConformanceCommand.class, ParityCommand.class, ExplainCommand.class, EmbedCommand.class, ServeCommand.class, ModelsCommand.class, SparkCommand.class, CommandLine.HelpCommand.class})
+            BenchCommand.class, ConformanceCommand.class, ParityCommand.class, ExplainCommand.class, EmbedCommand.class, ServeCommand.class, ModelsCommand.class, SparkCommand.class, GapBandwidthCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

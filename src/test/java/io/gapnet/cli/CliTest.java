@@ -82,7 +82,25 @@ class CliTest {
             // the simulated device says so, and names the CUDA backend's own GEMM path
             assertTrue(r.out().contains("simulated: yes"), r.out());
             assertTrue(r.out().matches("(?s).*cuda:0  gapnet CUDA simulator.*GEMM: (cuBLAS sgemm|gapnet tiled SGEMM).*"), r.out());
+            // and why cuDNN is not used there, and in which precision
+            assertTrue(r.out().contains("convolution: gapnet implicit-GEMM and direct kernels (cuDNN: not tried on the CUDA"
+                    + " simulator"), r.out());
+            assertTrue(r.out().contains("precision: float32 (TF32 off"), r.out());
         }
+    }
+
+    @Test
+    void gapBandwidthChecksThePoolAndPrintsBothBandwidths() {
+        CliRunner.Result r = cli("gap-bandwidth", "--backend", "cpu", "--shape", "3x5x7x9,2x3x1x1", "--iters", "3");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length, r.out());
+        assertTrue(lines[0].matches("gap 3x5x7x9 cpu: [0-9.]+ GB/s \\([0-9.]+ ms\\), copy [0-9.]+ GB/s \\([0-9.]+ ms\\),"
+                + " gap/copy [0-9.]+"), lines[0]);
+        assertTrue(lines[1].startsWith("gap 2x3x1x1 cpu: "), lines[1]);
+        CliRunner.Result bad = cli("gap-bandwidth", "--backend", "cpu", "--shape", "4x4x0x7");
+        assertEquals(2, bad.code(), bad.out());
+        assertTrue(bad.err().contains("every size must be at least 1"), bad.err());
     }
 
     @Test

@@ -77,6 +77,8 @@ public final class CudaBackend implements Backend {
         m.put("kernels", d.simulated() ? "cuda-kernels/*.cu compiled as C++, each checked against the fatbin's sm_90 entry"
                 : "ahead-of-time fatbin: SASS sm_75, sm_80, sm_86, sm_89, sm_90 + PTX compute_90");
         m.put("GEMM", CudaLibrary.gemmPath());
+        m.put("convolution", CudaLibrary.convPath());
+        m.put("precision", CudaLibrary.precision());
         return new DeviceInfo("cuda", "cuda:" + d.index(), d.name(), m);
     }
 

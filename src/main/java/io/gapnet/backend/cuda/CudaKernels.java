@@ -20,9 +20,6 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
-import jcuda.jcublas.JCublas2;
-import jcuda.jcublas.cublasHandle;
-import jcuda.jcublas.cublasOperation;
 
 /**
  * The CUDA kernels: each method checks its buffers and launches the kernel of the same name from
@@ -136,6 +133,12 @@ final class CudaKernels implements Kernels {
         CUdeviceptr yp = ptr(y, d.outputSize(), "conv2d output");
         CUdeviceptr bp = bias == null ? xp : ptr(bias, d.oc(), "conv2d bias");
         CUdeviceptr rp = residual == null ? xp : ptr(residual, d.outputSize(), "conv2d residual");
+        Cudnn cudnn = queue.cudnn();
+        if (cudnn != null && cudnn.conv2d(d, xp, wp, bias == null ? null : bp, residual == null ? null : rp, yp,
+                (b, r) -> convEpilogue(d, b, r, yp))) {
+            syncIfAsked("cuDNN convolution " + d);
+            return;
+        }
         boolean gemm = d.implicitGemm();
         Launch l = new Launch("conv", gemm ? "conv2d_nchw_f32" : "conv2d_direct_nchw_f32")
                 .p(xp).p(wp).p(bp).p(rp).p(yp)
@@ -149,6 +152,19 @@ final class CudaKernels implements Kernels {
         } else {
             l.run1d(d.outputSize());
         }
+    }
+
+    /** {@code y = act(y + bias + residual)} in place: the part of a convolution that cuDNN does not fuse. */
+    void convEpilogue(ConvDesc d, CUdeviceptr bias, CUdeviceptr residual, CUdeviceptr y) {
+        new Launch("conv", "conv_epilogue_nchw_f32").p(y).p(bias == null ? y : bias).p(residual == null ? y : residual)
+                .l(d.outputSize()).i(d.oc()).i(d.outH() * d.outW()).i(bias == null ? 0 : 1).i(residual == null ? 0 : 1)
+                .i(d.act().kind().ordinal()).f(d.act().alpha()).f(d.act().beta()).run1d(d.outputSize());
+    }
+
+    /** {@link #convEpilogue} on gapnet buffers (the tests run it in the simulator, where cuDNN is never loaded). */
+    void convEpilogue(ConvDesc d, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
+        convEpilogue(d, bias == null ? null : ptr(bias, d.oc(), "epilogue bias"),
+                residual == null ? null : ptr(residual, d.outputSize(), "epilogue residual"), ptr(y, d.outputSize(), "epilogue output"));
     }
 
     @Override
@@ -248,7 +264,7 @@ final class CudaKernels implements Kernels {
         CUdeviceptr ap = ptr(a, (long) d.m() * d.k(), "gemm A"), bp = ptr(b, (long) d.k() * d.n(), "gemm B");
         CUdeviceptr cp = c == null ? ap : ptr(c, (long) d.cRows() * d.cCols(), "gemm C");
         CUdeviceptr yp = ptr(y, (long) d.m() * d.n(), "gemm output");
-        cublasHandle blas = queue.blas();
+        Sgemm blas = queue.blas();
         if (blas != null) {
             float beta = 0f;
             if (c != null) {
@@ -257,8 +273,8 @@ final class CudaKernels implements Kernels {
                 beta = d.beta();
             }
             // row-major y = op(A) op(B) is column-major y^T = op(B)^T op(A)^T
-            sgemm(blas, d.transB(), d.transA(), d.n(), d.m(), d.k(), d.alpha(), bp, d.transB() ? d.k() : d.n(),
-                    ap, d.transA() ? d.m() : d.k(), beta, yp, d.n());
+            sgemm(blas, d.transB(), d.transA(), d.n(), d.m(), d.k(), d.alpha(), bp, 0, d.transB() ? d.k() : d.n(),
+                    ap, 0, d.transA() ? d.m() : d.k(), beta, yp, 0, d.n());
             if (d.act().kind() != Activation.Kind.NONE) {
                 new Launch("dense", "act_inplace_f32").p(yp).l((long) d.m() * d.n()).i(d.act().kind().ordinal())
                         .f(d.act().alpha()).f(d.act().beta()).run1d((long) d.m() * d.n());
@@ -271,14 +287,19 @@ final class CudaKernels implements Kernels {
                 d.cCols(), yp, 0, d.act());
     }
 
-    private void sgemm(cublasHandle h, boolean transFirst, boolean transSecond, int m, int n, int k, float alpha,
-                       Pointer first, int ldFirst, Pointer second, int ldSecond, float beta, Pointer y, int ldy) {
+    private void sgemm(Sgemm blas, boolean transFirst, boolean transSecond, int m, int n, int k, float alpha,
+                       CUdeviceptr first, long firstOff, int ldFirst, CUdeviceptr second, long secondOff, int ldSecond,
+                       float beta, CUdeviceptr y, long yOff, int ldy) {
         queue.stream();
-        CuCheck.checkBlas(JCublas2.cublasSgemm(h, transFirst ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                transSecond ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {alpha}),
-                first, ldFirst, second, ldSecond, Pointer.to(new float[] {beta}), y, ldy), "cublasSgemm");
+        blas.sgemm(transFirst, transSecond, m, n, k, alpha, first, firstOff, ldFirst, second, secondOff, ldSecond, beta, y,
+                yOff, ldy);
+        syncIfAsked("cublasSgemm m=" + m + " n=" + n + " k=" + k);
+    }
+
+    /** With -Dgapnet.cuda.syncEachLaunch=true, waits for a library call (cuBLAS, cuDNN) so that its failure is named. */
+    private void syncIfAsked(String what) {
         if (syncEachLaunch()) {
-            CuCheck.check(JCudaDriver.cuStreamSynchronize(queue.stream()), "cublasSgemm m=" + m + " n=" + n + " k=" + k
+            CuCheck.check(JCudaDriver.cuStreamSynchronize(queue.stream()), what
                     + " (synchronised after the call by -Dgapnet.cuda.syncEachLaunch=true)");
         }
     }
@@ -296,11 +317,10 @@ final class CudaKernels implements Kernels {
     public void matmul(int[] aShape, DeviceBuffer a, int[] bShape, DeviceBuffer b, int[] yShape, DeviceBuffer y) {
         CUdeviceptr ap = ptr(a, Shapes.numel(aShape), "matmul A"), bp = ptr(b, Shapes.numel(bShape), "matmul B");
         CUdeviceptr yp = ptr(y, Shapes.numel(yShape), "matmul output");
-        cublasHandle blas = queue.blas();
+        Sgemm blas = queue.blas();
         KernelGeometry.matmulSlices(aShape, bShape, yShape, (m, n, k, aOff, bOff, yOff) -> {
             if (blas != null) {
-                sgemm(blas, false, false, n, m, k, 1f, bp.withByteOffset(bOff * Sizeof.FLOAT), n,
-                        ap.withByteOffset(aOff * Sizeof.FLOAT), k, 0f, yp.withByteOffset(yOff * Sizeof.FLOAT), n);
+                sgemm(blas, false, false, n, m, k, 1f, bp, bOff, n, ap, aOff, k, 0f, yp, yOff, n);
             } else {
                 gemmKernel(m, n, k, ap, aOff, k, 1, bp, bOff, n, 1, 1f, 0f, ap, false, 1, 1, yp, yOff, Activation.NONE);
             }

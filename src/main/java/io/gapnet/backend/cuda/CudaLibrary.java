@@ -15,8 +15,9 @@ import jcuda.jcublas.JCublas2;
 
 /**
  * Loads the CUDA driver API through JCuda (which needs only the NVIDIA driver, libcuda.so.1) and lists the
- * devices. cuBLAS (JCublas2, which links libcublas.so.12, a CUDA 12 library) is loaded separately and only
- * when present; without it dense layers run on gapnet's own SGEMM kernel.
+ * devices. The NVIDIA libraries are loaded separately and only when present: cuBLAS 13 and cuDNN 9 through the
+ * bytedeco presets ({@link VendorLibraries}), cuBLAS 12 through JCublas2 (libcublas.so.12, CUDA 12 machines);
+ * without them gapnet's own kernels run everything.
  */
 final class CudaLibrary {
     private static boolean initialised;
@@ -79,27 +80,52 @@ final class CudaLibrary {
         return v[0];
     }
 
+    /** Which library runs a queue's sgemm. */
+    enum Gemm { CUBLAS13, CUBLAS12, OWN }
+
     /**
-     * Whether cuBLAS can be used: JCublas2 loads (libcublas.so.12 present) and {@code -Dgapnet.cuda.cublas=false}
-     * does not turn it off. The library is loaded once; the property is read at every call, so a queue opened after
-     * it changes takes the other path.
+     * The GEMM library a queue opened now takes: cuBLAS 13 (bytedeco, CUDA 13 machines) when it loads, else cuBLAS 12
+     * (JCublas2) when libcublas.so.12 loads, else gapnet's own SGEMM kernel; {@code -Dgapnet.cuda.cublas=false} forces
+     * the last. The libraries are loaded once; the property is read at every call, so a queue opened after it changes
+     * takes the other path.
      */
-    static synchronized boolean cublas() {
-        if (cublasDisabled()) return false;
-        if (cublas != null) return cublas;
-        try {
-            JCublas2.setExceptionsEnabled(false);
-            JCublas2.initialize();
-            cublas = true;
-        } catch (Throwable t) { // UnsatisfiedLinkError: libcublas.so.12 (CUDA 12) is not installed
-            cublasReason = "cuBLAS not loaded: " + linkError(t);
-            cublas = false;
+    static synchronized Gemm gemm() {
+        if (disabled("gapnet.cuda.cublas")) return Gemm.OWN;
+        if (vendorReason() == null && VendorLibraries.cublas()) return Gemm.CUBLAS13;
+        if (cublas == null) {
+            try {
+                JCublas2.setExceptionsEnabled(false);
+                JCublas2.initialize();
+                cublas = true;
+            } catch (Throwable t) { // UnsatisfiedLinkError: libcublas.so.12 (CUDA 12) is not installed
+                cublasReason = "cuBLAS 12 not loaded: " + linkError(t);
+                cublas = false;
+            }
         }
-        return cublas;
+        return cublas ? Gemm.CUBLAS12 : Gemm.OWN;
     }
 
-    private static boolean cublasDisabled() {
-        return !Boolean.parseBoolean(System.getProperty("gapnet.cuda.cublas", "true"));
+    /** Whether a queue opened now runs its convolutions on cuDNN 9 (when it loads and -Dgapnet.cuda.cudnn is not false). */
+    static synchronized boolean cudnn() {
+        return !disabled("gapnet.cuda.cudnn") && vendorReason() == null && VendorLibraries.cudnn();
+    }
+
+    /** {@code -Dgapnet.cuda.tf32=true}: cuBLAS and cuDNN may use TF32 tensor cores (10-bit mantissa products). */
+    static boolean tf32() {
+        return Boolean.getBoolean("gapnet.cuda.tf32");
+    }
+
+    /**
+     * Why the NVIDIA libraries (cuBLAS 13, cuDNN) are not even tried, or null: the CUDA simulator's stand-in driver
+     * cannot host the CUDA runtime they need.
+     */
+    private static String vendorReason() {
+        List<CudaDevice> ds = devices();
+        return !ds.isEmpty() && ds.get(0).simulated() ? "not tried on the CUDA simulator, which runs gapnet's own kernels" : null;
+    }
+
+    private static boolean disabled(String property) {
+        return !Boolean.parseBoolean(System.getProperty(property, "true"));
     }
 
     private static final java.util.regex.Pattern MISSING_LIBRARY =
@@ -119,8 +145,31 @@ final class CudaLibrary {
 
     /** Which path dense layers take, as `gapnet devices` and `bench` report it. */
     static String gemmPath() {
-        if (cublas()) return "cuBLAS sgemm (libcublas.so.12)";
-        return "gapnet tiled SGEMM kernel (" + (cublasDisabled() ? "cuBLAS turned off with -Dgapnet.cuda.cublas=false"
-                : cublasReason) + ")";
+        return switch (gemm()) {
+            case CUBLAS13 -> "cuBLAS 13 sgemm (" + VendorLibraries.where("libcublas.so.13") + ")";
+            case CUBLAS12 -> "cuBLAS sgemm (libcublas.so.12)";
+            case OWN -> "gapnet tiled SGEMM kernel (" + (disabled("gapnet.cuda.cublas")
+                    ? "cuBLAS turned off with -Dgapnet.cuda.cublas=false"
+                    : "cuBLAS 13: " + (vendorReason() != null ? vendorReason() : VendorLibraries.cublasReason()) + "; "
+                    + cublasReason) + ")";
+        };
+    }
+
+    /** Which path convolutions take. */
+    static String convPath() {
+        if (cudnn()) {
+            return "cuDNN " + VendorLibraries.cudnnVersion() + " (" + VendorLibraries.where("libcudnn.so.9").getParent()
+                    + "), the fastest algorithm per shape measured once (cudnnFindConvolutionForwardAlgorithm); gapnet's"
+                    + " kernels where the padding differs between sides";
+        }
+        return "gapnet implicit-GEMM and direct kernels (" + (disabled("gapnet.cuda.cudnn")
+                ? "cuDNN turned off with -Dgapnet.cuda.cudnn=false"
+                : "cuDNN: " + (vendorReason() != null ? vendorReason() : VendorLibraries.cudnnReason())) + ")";
+    }
+
+    /** The arithmetic the NVIDIA libraries may use. */
+    static String precision() {
+        return tf32() ? "TF32 tensor cores allowed in cuBLAS and cuDNN (-Dgapnet.cuda.tf32=true)"
+                : "float32 (TF32 off; -Dgapnet.cuda.tf32=true allows TF32 tensor cores in cuBLAS and cuDNN)";
     }
 }

@@ -14,14 +14,11 @@ import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
-import jcuda.jcublas.JCublas2;
-import jcuda.jcublas.cublasHandle;
-import jcuda.runtime.cudaStream_t;
 
 /**
  * A CUDA stream with its pinned host staging buffer (copies go through page-locked memory with
- * cuMemcpy*Async on the stream), a cuBLAS handle bound to the stream when cuBLAS is available, and device
- * copies of the constant index arrays its Gather steps use.
+ * cuMemcpy*Async on the stream), cuBLAS and cuDNN handles bound to the stream when those libraries are available,
+ * and device copies of the constant index arrays its Gather steps use.
  */
 final class CudaQueue implements Queue {
     private final CudaBackend backend;
@@ -30,7 +27,10 @@ final class CudaQueue implements Queue {
     private final Map<int[], CUdeviceptr> indexBuffers = new IdentityHashMap<>();
     private Pointer staging;
     private long stagingBytes;
-    private cublasHandle blas;
+    private Sgemm blas;
+    private boolean blasChosen;
+    private Cudnn cudnn;
+    private boolean cudnnChosen;
     private boolean closed;
 
     CudaQueue(CudaBackend backend, CUstream stream) {
@@ -45,16 +45,28 @@ final class CudaQueue implements Queue {
         return stream;
     }
 
-    /** The cuBLAS handle of this stream, or null when cuBLAS is not available. */
-    cublasHandle blas() {
-        if (blas == null && CudaLibrary.cublas()) {
-            cublasHandle h = new cublasHandle();
-            stream();
-            CuCheck.checkBlas(JCublas2.cublasCreate(h), "cublasCreate");
-            CuCheck.checkBlas(JCublas2.cublasSetStream(h, new cudaStream_t(stream)), "cublasSetStream");
-            blas = h;
+    /** This stream's cuBLAS sgemm (13 or 12, chosen at first use), or null when gapnet's own SGEMM runs. */
+    Sgemm blas() {
+        if (!blasChosen) {
+            CUstream s = stream();
+            blas = switch (CudaLibrary.gemm()) {
+                case CUBLAS13 -> new Sgemm.Cublas13(s, CudaLibrary.tf32());
+                case CUBLAS12 -> new Sgemm.Cublas12(s);
+                case OWN -> null;
+            };
+            blasChosen = true;
         }
         return blas;
+    }
+
+    /** This stream's cuDNN (chosen at first use), or null when gapnet's own convolution kernels run. */
+    Cudnn cudnn() {
+        if (!cudnnChosen) {
+            CUstream s = stream();
+            cudnn = CudaLibrary.cudnn() ? new Cudnn(backend, s, CudaLibrary.tf32()) : null;
+            cudnnChosen = true;
+        }
+        return cudnn;
     }
 
     /** A device copy of a constant int array, kept for the life of this queue. */
@@ -131,7 +143,8 @@ final class CudaQueue implements Queue {
         backend.makeCurrent();
         JCudaDriver.cuStreamSynchronize(stream);
         closed = true;
-        if (blas != null) JCublas2.cublasDestroy(blas);
+        if (blas != null) blas.close();
+        if (cudnn != null) cudnn.close();
         for (CUdeviceptr p : indexBuffers.values()) JCudaDriver.cuMemFree(p);
         indexBuffers.clear();
         if (staging != null) JCudaDriver.cuMemFreeHost(staging);

@@ -159,10 +159,19 @@ class LaunchSignatureTest {
                     for (KernelCase c : KernelCases.all()) Conformance.check(b, c);
                 }
             }
+            // cuDNN's epilogue, which the conformance suite reaches only where cuDNN loads (CudaLibrariesTest checks
+            // what it computes)
+            try (Backend b = Backends.open("cuda"); io.gapnet.backend.Queue q = b.openQueue();
+                 io.gapnet.backend.DeviceBuffer y = b.allocate(6 * 4 * 4, "y");
+                 io.gapnet.backend.DeviceBuffer bias = b.allocate(6, "bias")) {
+                ((CudaKernels) q.kernels()).convEpilogue(new io.gapnet.backend.ConvDesc(1, 3, 4, 4, 6, 1, 1, 1, 1, 1, 1,
+                        0, 0, 0, 0, 1, io.gapnet.backend.Activation.RELU), bias, y, y);
+                q.synchronize();
+            }
         } finally {
             CudaKernels.observer = null;
             System.clearProperty("gapnet.cuda.cublas");
-            cublasLoaded = CudaLibrary.cublas();
+            cublasLoaded = CudaLibrary.gemm() != CudaLibrary.Gemm.OWN;
         }
 
         List<String> problems = new ArrayList<>();
