@@ -116,6 +116,42 @@ int cublasGetPointerMode_v2(Handle* h, int* mode) {
 }
 
 // C = alpha op(A) op(B) + beta C, column-major; op is 0 (N), 1 (T) or 2 (C, which for real data is T)
+struct Sgemm {
+    bool ta, tb;
+    long long m, n, k;
+    float a, b;
+    const float* A;
+    long long lda;
+    const float* B;
+    long long ldb;
+    float* C;
+    long long ldc;
+};
+
+int runSgemm(void* p) {
+    const Sgemm& g = *(const Sgemm*)p;
+    const bool ta = g.ta, tb = g.tb;
+    const long long m = g.m, n = g.n, k = g.k, lda = g.lda, ldb = g.ldb, ldc = g.ldc;
+    const float a = g.a, b = g.b;
+    const float *A = g.A, *B = g.B;
+    float* C = g.C;
+    for (long long j = 0; j < n; j++) {
+        for (long long i = 0; i < m; i++) {
+            float sum = 0.0f;
+            if (a != 0.0f) {
+                for (long long p = 0; p < k; p++) {
+                    float x = ta ? A[i * lda + p] : A[p * lda + i];
+                    float y = tb ? B[p * ldb + j] : B[j * ldb + p];
+                    sum = fmaf(x, y, sum);
+                }
+            }
+            float* c = &C[j * ldc + i];
+            *c = b == 0.0f ? a * sum : a * sum + b * *c;  // with beta 0, C is not read (it may hold NaN)
+        }
+    }
+    return 0;
+}
+
 int cublasSgemm_v2(Handle* h, int transa, int transb, int m, int n, int k, const float* alpha, const float* A,
                    int lda, const float* B, int ldb, const float* beta, float* C, int ldc) {
     if (!live(h)) return STATUS_NOT_INITIALIZED;
@@ -142,21 +178,11 @@ int cublasSgemm_v2(Handle* h, int transa, int transb, int m, int n, int k, const
         !inDevice(C, m, n, ldc, "C")) {
         return STATUS_EXECUTION_FAILED;
     }
-    for (long long j = 0; j < n; j++) {
-        for (long long i = 0; i < m; i++) {
-            float sum = 0.0f;
-            if (a != 0.0f) {
-                for (long long p = 0; p < k; p++) {
-                    float x = ta ? A[i * lda + p] : A[p * lda + i];
-                    float y = tb ? B[p * ldb + j] : B[j * ldb + p];
-                    sum = fmaf(x, y, sum);
-                }
-            }
-            float* c = &C[j * ldc + i];
-            *c = b == 0.0f ? a * sum : a * sum + b * *c;  // with beta 0, C is not read (it may hold NaN)
-        }
-    }
-    return STATUS_SUCCESS;
+    // runs now, or at each launch of the graph when the handle's stream is being captured (alpha and beta are read
+    // here, as cuBLAS reads host scalars when it is called)
+    Sgemm* job = new Sgemm{ta, tb, m, n, k, a, b, A, lda, B, ldb, C, ldc};
+    int r = cudasim_enqueue(h->stream, runSgemm, job, [](void* p) { delete (Sgemm*)p; });
+    return r == 0 ? STATUS_SUCCESS : STATUS_EXECUTION_FAILED;
 }
 
 }  // extern "C"

@@ -6,7 +6,11 @@
 // device's limits, kernel names that the loaded fatbin really contains (read from its sm_90 ELF symbol
 // table), and pointer arguments that are device addresses. A fault in a kernel is, as on a GPU, a sticky
 // error of the context: cuLaunchKernel returns success and every later call returns the error, until the
-// context is released. Work on streams runs at once, in call order, on the calling thread's behalf.
+// context is released. Work on streams runs at once, in call order, on the calling thread's behalf, except on a
+// stream being captured (cuStreamBeginCapture): there kernels, copies, memsets and cuBLAS calls are recorded, not
+// run, and run at each cuGraphLaunch of the graph made from them. While a thread captures, the calls a GPU
+// forbids it (synchronising, the legacy default stream, allocating or freeing memory) fail as they would there
+// and invalidate the capture.
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -14,7 +18,9 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -77,9 +83,26 @@ struct Context {
     int sticky = OK;
 };
 
+// work recorded from a stream being captured, run in order at each launch of its graph; a step returns a CUresult
+using Work = std::vector<std::function<int()>>;
+
 struct Stream {
     Context* ctx;
     unsigned generation;
+    bool alive = true;
+    // while captured: what was recorded, and whether a forbidden call has invalidated the capture
+    std::shared_ptr<Work> capture;
+    bool invalidated = false;
+};
+
+struct Graph {
+    std::shared_ptr<Work> work;
+    bool alive = true;
+};
+
+struct GraphExec {
+    std::shared_ptr<Work> work;
+    Context* ctx;
     bool alive = true;
 };
 
@@ -109,10 +132,14 @@ std::set<Stream*> streams;
 std::set<Module*> modules;
 std::set<Function*> functions;
 std::set<Event*> events;
+std::set<Graph*> graphs;
+std::set<GraphExec*> graphExecs;
 int nextContextId = 0;
 
 thread_local Context* current = nullptr;
 thread_local unsigned currentGeneration = 0;
+// the stream this thread is capturing (gapnet captures in thread-local mode: the restrictions are this thread's)
+thread_local Stream* capturing = nullptr;
 
 int deviceCount() {
     static const int n = (int)envNumber("CUDA_SIM_DEVICES", 1);
@@ -143,6 +170,25 @@ int checkStream(Context* c, void* s) {
     return OK;
 }
 
+// A call this thread may not make while it captures: the capture is invalidated and the call fails, as on a GPU.
+int forbiddenWhileCapturing(const char* what, int code) {
+    say("%s while this thread captures a stream into a graph: %s; the capture is invalidated", what,
+        code == ERR_STREAM_CAPTURE_IMPLICIT ? "the legacy default stream would wait for the captured work"
+                                            : "the call is not allowed during stream capture");
+    capturing->invalidated = true;
+    return code;
+}
+
+// For work enqueued on `s`: OK to run it now, or (when `s` is being captured) records it and returns -1.
+int runOrRecord(void* s, std::function<int()> work) {
+    if (capturing == nullptr) return OK;
+    if (s == nullptr) return forbiddenWhileCapturing("work on the legacy default stream", ERR_STREAM_CAPTURE_IMPLICIT);
+    Stream* st = (Stream*)s;
+    if (st != capturing) return OK;
+    if (!st->invalidated) st->capture->push_back(std::move(work));
+    return -1;
+}
+
 void fail(Context* c, int code, const std::string& why) {
     say("%s; the context now reports error %d to every call (as a GPU would), until it is released", why.c_str(), code);
     if (c->sticky == OK) c->sticky = code;
@@ -171,6 +217,8 @@ int copy(void* dst, const void* src, size_t bytes, bool dstDevice, bool srcDevic
     if (r == OK && dstDevice) r = checkRange((uintptr_t)dst, bytes, format("%s destination", what).c_str());
     if (r == OK && srcDevice) r = checkRange((uintptr_t)src, bytes, format("%s source", what).c_str());
     if (r != OK) return r;
+    r = runOrRecord(stream, [=] { if (bytes > 0) memmove(dst, src, bytes); return OK; });
+    if (r != OK) return r < 0 ? OK : r;
     if (bytes > 0) memmove(dst, src, bytes);
     return OK;
 }
@@ -183,16 +231,28 @@ int fill(uintptr_t dst, T value, size_t count, void* stream, const char* what) {
     if (r == OK) r = checkStream(c, stream);
     if (r == OK) r = checkRange(dst, count * sizeof(T), what);
     if (r != OK) return r;
-    T* p = (T*)dst;
-    for (size_t i = 0; i < count; i++) p[i] = value;
-    return OK;
+    auto work = [=] {
+        T* p = (T*)dst;
+        for (size_t i = 0; i < count; i++) p[i] = value;
+        return OK;
+    };
+    r = runOrRecord(stream, work);
+    if (r != OK) return r < 0 ? OK : r;
+    return work();
 }
 
 int synchronize(void* stream) {
     std::lock_guard<std::recursive_mutex> g(mu);
     Context* c;
     int r = need(&c);
-    return r == OK ? checkStream(c, stream) : r;
+    if (r == OK) r = checkStream(c, stream);
+    if (r == OK && capturing != nullptr) {
+        r = stream == nullptr ? forbiddenWhileCapturing("synchronising the legacy default stream", ERR_STREAM_CAPTURE_IMPLICIT)
+            : stream == capturing ? forbiddenWhileCapturing("synchronising the stream being captured",
+                                                           ERR_STREAM_CAPTURE_UNSUPPORTED)
+                                  : OK;
+    }
+    return r;
 }
 
 // ---- fatbin / cubin / PTX: the names of the kernels an image defines ----
@@ -343,6 +403,10 @@ const char* errorName(int e) {
         case ERR_ILLEGAL_INSTRUCTION: return "CUDA_ERROR_ILLEGAL_INSTRUCTION";
         case ERR_LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
         case ERR_NOT_SUPPORTED: return "CUDA_ERROR_NOT_SUPPORTED";
+        case ERR_ILLEGAL_STATE: return "CUDA_ERROR_ILLEGAL_STATE";
+        case ERR_STREAM_CAPTURE_UNSUPPORTED: return "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
+        case ERR_STREAM_CAPTURE_INVALIDATED: return "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED";
+        case ERR_STREAM_CAPTURE_IMPLICIT: return "CUDA_ERROR_STREAM_CAPTURE_IMPLICIT";
         default: return nullptr;
     }
 }
@@ -367,6 +431,10 @@ const char* errorText(int e) {
         case ERR_ILLEGAL_INSTRUCTION: return "an illegal instruction was encountered";
         case ERR_LAUNCH_FAILED: return "unspecified launch failure";
         case ERR_NOT_SUPPORTED: return "operation not supported";
+        case ERR_ILLEGAL_STATE: return "the operation cannot be performed in the present state";
+        case ERR_STREAM_CAPTURE_UNSUPPORTED: return "operation not permitted when stream is capturing";
+        case ERR_STREAM_CAPTURE_INVALIDATED: return "operation failed due to a previous error during capture";
+        case ERR_STREAM_CAPTURE_IMPLICIT: return "operation would make the legacy stream depend on a capturing blocking stream";
         default: return nullptr;
     }
 }
@@ -647,6 +715,7 @@ int cuCtxSynchronize(void) { return synchronize(nullptr); }
 
 // ---- memory ----
 int cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
+    if (capturing != nullptr) return forbiddenWhileCapturing("cuMemAlloc", ERR_STREAM_CAPTURE_UNSUPPORTED);
     Context* c;
     if (int r = needLocked(&c); r != OK) return r;
     if (p == nullptr) return ERR_INVALID_VALUE;
@@ -657,6 +726,7 @@ int cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 }
 
 int cuMemFree_v2(CUdeviceptr p) {
+    if (capturing != nullptr) return forbiddenWhileCapturing("cuMemFree", ERR_STREAM_CAPTURE_UNSUPPORTED);
     Context* c;
     if (int r = needLocked(&c); r != OK) return r;
     if (p == 0) return OK;
@@ -676,6 +746,7 @@ int cuMemGetInfo_v2(size_t* freeBytes, size_t* totalBytes) {
 }
 
 int cuMemAllocHost_v2(void** pp, size_t bytes) {
+    if (capturing != nullptr) return forbiddenWhileCapturing("cuMemAllocHost", ERR_STREAM_CAPTURE_UNSUPPORTED);
     Context* c;
     if (int r = needLocked(&c); r != OK) return r;
     if (pp == nullptr) return ERR_INVALID_VALUE;
@@ -688,6 +759,7 @@ int cuMemAllocHost_v2(void** pp, size_t bytes) {
 int cuMemHostAlloc(void** pp, size_t bytes, unsigned) { return cuMemAllocHost_v2(pp, bytes); }
 
 int cuMemFreeHost(void* p) {
+    if (capturing != nullptr) return forbiddenWhileCapturing("cuMemFreeHost", ERR_STREAM_CAPTURE_UNSUPPORTED);
     Context* c;
     if (int r = needLocked(&c); r != OK) return r;
     std::string why;
@@ -816,6 +888,122 @@ int cuEventDestroy_v2(void* e) {
     return OK;
 }
 
+// ---- stream capture and graphs ----
+int cuStreamBeginCapture_v2(void* s, int mode) {
+    std::lock_guard<std::recursive_mutex> g(mu);
+    Context* c;
+    int r = need(&c);
+    if (r != OK) return r;
+    if (s == nullptr) return ERR_STREAM_CAPTURE_UNSUPPORTED;  // the legacy stream cannot be captured
+    if ((r = checkStream(c, s)) != OK) return r;
+    if (mode != 1) {
+        say("cuStreamBeginCapture: only CU_STREAM_CAPTURE_MODE_THREAD_LOCAL (1) is simulated, not mode %d", mode);
+        return ERR_NOT_SUPPORTED;
+    }
+    Stream* st = (Stream*)s;
+    if (st->capture || capturing != nullptr) return ERR_ILLEGAL_STATE;
+    st->capture = std::make_shared<Work>();
+    st->invalidated = false;
+    capturing = st;
+    return OK;
+}
+
+int cuStreamEndCapture(void* s, void** pgraph) {
+    std::lock_guard<std::recursive_mutex> g(mu);
+    Context* c;
+    int r = need(&c, false);
+    if (r != OK) return r;
+    if (s == nullptr || checkStream(c, s) != OK) return ERR_INVALID_HANDLE;
+    if (pgraph == nullptr) return ERR_INVALID_VALUE;
+    Stream* st = (Stream*)s;
+    if (!st->capture || capturing != st) return ERR_ILLEGAL_STATE;
+    std::shared_ptr<Work> work = std::move(st->capture);
+    st->capture.reset();
+    capturing = nullptr;
+    *pgraph = nullptr;
+    if (st->invalidated) return ERR_STREAM_CAPTURE_INVALIDATED;
+    Graph* graph = new Graph{work};
+    graphs.insert(graph);
+    *pgraph = graph;
+    return OK;
+}
+
+int cuStreamIsCapturing(void* s, int* status) {
+    std::lock_guard<std::recursive_mutex> g(mu);
+    Context* c;
+    int r = need(&c, false);
+    if (r == OK) r = checkStream(c, s);
+    if (r != OK) return r;
+    if (status == nullptr) return ERR_INVALID_VALUE;
+    Stream* st = (Stream*)s;
+    *status = st != nullptr && st->capture ? (st->invalidated ? 2 : 1) : 0;
+    return OK;
+}
+
+int cuGraphInstantiateWithFlags(void** pexec, void* graph, unsigned long long) {
+    std::lock_guard<std::recursive_mutex> g(mu);
+    Context* c;
+    int r = need(&c);
+    if (r != OK) return r;
+    if (pexec == nullptr) return ERR_INVALID_VALUE;
+    Graph* gr = (Graph*)graph;
+    if (!graphs.count(gr) || !gr->alive) return ERR_INVALID_HANDLE;
+    GraphExec* e = new GraphExec{gr->work, c};
+    graphExecs.insert(e);
+    *pexec = e;
+    return OK;
+}
+
+int cuGraphLaunch(void* exec, void* s) {
+    std::shared_ptr<Work> work;
+    {
+        std::lock_guard<std::recursive_mutex> g(mu);
+        Context* c;
+        int r = need(&c);
+        if (r == OK) r = checkStream(c, s);
+        if (r != OK) return r;
+        GraphExec* e = (GraphExec*)exec;
+        if (!graphExecs.count(e) || !e->alive || e->ctx != c) return ERR_INVALID_HANDLE;
+        if (capturing != nullptr) return forbiddenWhileCapturing("cuGraphLaunch", ERR_STREAM_CAPTURE_UNSUPPORTED);
+        work = e->work;
+    }
+    for (auto& step : *work) {
+        int r = step();
+        if (r != OK) return r;
+    }
+    return OK;
+}
+
+int cuGraphDestroy(void* graph) {
+    std::lock_guard<std::recursive_mutex> g(mu);
+    Graph* gr = (Graph*)graph;
+    if (!graphs.count(gr) || !gr->alive) return ERR_INVALID_HANDLE;
+    gr->alive = false;
+    gr->work.reset();  // an instantiated graph keeps its own reference
+    return OK;
+}
+
+int cuGraphExecDestroy(void* exec) {
+    std::lock_guard<std::recursive_mutex> g(mu);
+    GraphExec* e = (GraphExec*)exec;
+    if (!graphExecs.count(e) || !e->alive) return ERR_INVALID_HANDLE;
+    e->alive = false;
+    e->work.reset();
+    return OK;
+}
+
+int cudasim_enqueue(void* stream, int (*fn)(void*), void* data, void (*dispose)(void*)) {
+    std::shared_ptr<void> owned(data, [dispose](void* d) { if (dispose) dispose(d); });
+    std::lock_guard<std::recursive_mutex> g(mu);
+    Context* c;
+    int r = need(&c);
+    if (r == OK) r = checkStream(c, stream);
+    if (r != OK) return r;
+    r = runOrRecord(stream, [fn, owned] { return fn(owned.get()); });
+    if (r != OK) return r < 0 ? OK : r;
+    return fn(owned.get());
+}
+
 int cuLaunchHostFunc(void* s, void (*fn)(void*), void* data) {
     int r = synchronize(s);
     if (r != OK) return r;
@@ -911,6 +1099,21 @@ int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
         }
         if ((r = checkStream(c, stream)) != OK) return r;
         k = f->def;
+        if (capturing != nullptr && (stream == nullptr || stream == capturing)) {
+            // recorded with a copy of its parameter values, launched (on the default stream) at each graph launch
+            std::vector<std::vector<unsigned char>> values;
+            for (int i = 0; params != nullptr && i < k->nparams; i++) {
+                const unsigned char* v = (const unsigned char*)params[i];
+                values.emplace_back(v, v + k->params[i].size);
+            }
+            bool hasParams = params != nullptr;
+            r = runOrRecord(stream, [=]() mutable {
+                std::vector<void*> ps;
+                for (auto& v : values) ps.push_back(v.data());
+                return cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, sharedBytes, nullptr, hasParams ? ps.data() : nullptr, extra);
+            });
+            return r < 0 ? OK : r;
+        }
     }
     if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0 || gx > 2147483647u || gy > 65535 ||
         gz > 65535 || bx > 1024 || by > 1024 || bz > 64) {

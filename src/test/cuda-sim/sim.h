@@ -30,7 +30,11 @@ enum : int {
     ERR_CONTEXT_IS_DESTROYED = 709,
     ERR_ILLEGAL_INSTRUCTION = 715,
     ERR_LAUNCH_FAILED = 719,
+    ERR_ILLEGAL_STATE = 401,
     ERR_NOT_SUPPORTED = 801,
+    ERR_STREAM_CAPTURE_UNSUPPORTED = 900,
+    ERR_STREAM_CAPTURE_INVALIDATED = 901,
+    ERR_STREAM_CAPTURE_IMPLICIT = 906,
     ERR_UNKNOWN = 999,
 };
 
@@ -73,4 +77,7 @@ int cudasim_context_status(void);
 int cudasim_stream_valid(void* stream);
 // 1 when [p, p + bytes) is device memory; else 0, with the reason in why (why may be null)
 int cudasim_device_range(unsigned long long p, size_t bytes, char* why, size_t whyLength);
+// Runs fn(data) now, or records it into the capture of `stream` (run at each launch of the graph); dispose(data)
+// runs when the work is done with (at once, or when the graph goes). Returns a CUresult.
+int cudasim_enqueue(void* stream, int (*fn)(void*), void* data, void (*dispose)(void*));
 }

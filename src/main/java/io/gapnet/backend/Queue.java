@@ -16,6 +16,16 @@ public interface Queue extends AutoCloseable {
     /** Copies {@code count} floats from {@code src} starting at element {@code srcOffset} into {@code dst[dstOffset...]}. */
     void download(DeviceBuffer src, long srcOffset, float[] dst, int dstOffset, int count);
 
+    /**
+     * Enqueues the work {@code work} enqueues, the same every time for the same {@code key} (the same kernels on the
+     * same buffers; only the buffers' contents differ): a backend may record it once and replay the recording (CUDA
+     * graphs). The work must only enqueue: no copies to or from the host, no waiting, no allocation. This default
+     * runs it.
+     */
+    default void replay(Object key, Runnable work) {
+        work.run();
+    }
+
     /** Waits until everything enqueued so far has finished. */
     void synchronize();
 

@@ -136,24 +136,29 @@ final class Executable {
         InferenceEvent inference = new InferenceEvent();
         inference.begin();
         boolean layerEvents = LAYER_EVENTS.isEnabled();
-        for (int i = 0; i < plan.steps.size(); i++) {
-            Step s = plan.steps.get(i);
-            DeviceBuffer[] in = new DeviceBuffer[s.inputs().length];
-            for (int j = 0; j < in.length; j++) in[j] = s.inputs()[j] < 0 ? null : ctx.bound[s.inputs()[j]];
-            LayerEvent layer = layerEvents ? new LayerEvent() : null;
-            if (layer != null) layer.begin();
-            long t0 = listener == null ? 0 : System.nanoTime();
-            s.kernel().run(k, in, ctx.bound[s.output()]);
-            if (listener != null || layer != null) q.synchronize();
-            if (listener != null) listener.stepDone(i, s, System.nanoTime() - t0);
-            if (layer != null && layer.shouldCommit()) {
-                layer.op = s.op();
-                layer.node = s.node();
-                layer.shapes = s.shape();
-                layer.macs = s.macs();
-                layer.commit();
+        if (listener == null && !layerEvents && !checkFinite) {
+            // the same kernels on the same buffers at every run of this context: a backend may replay a recording
+            q.replay(ctx, () -> {
+                for (Step s : plan.steps) s.kernel().run(k, inputsOf(ctx, s), ctx.bound[s.output()]);
+            });
+        } else {
+            for (int i = 0; i < plan.steps.size(); i++) {
+                Step s = plan.steps.get(i);
+                LayerEvent layer = layerEvents ? new LayerEvent() : null;
+                if (layer != null) layer.begin();
+                long t0 = listener == null ? 0 : System.nanoTime();
+                s.kernel().run(k, inputsOf(ctx, s), ctx.bound[s.output()]);
+                if (listener != null || layer != null) q.synchronize();
+                if (listener != null) listener.stepDone(i, s, System.nanoTime() - t0);
+                if (layer != null && layer.shouldCommit()) {
+                    layer.op = s.op();
+                    layer.node = s.node();
+                    layer.shapes = s.shape();
+                    layer.macs = s.macs();
+                    layer.commit();
+                }
+                if (checkFinite) checkFinite(q, s, ctx.bound[s.output()], plan.valueSizes[s.output()]);
             }
-            if (checkFinite) checkFinite(q, s, ctx.bound[s.output()], plan.valueSizes[s.output()]);
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Plan.Output o : plan.outputs) {
@@ -181,6 +186,12 @@ final class Executable {
             inference.commit();
         }
         return out;
+    }
+
+    private static DeviceBuffer[] inputsOf(Context ctx, Step s) {
+        DeviceBuffer[] in = new DeviceBuffer[s.inputs().length];
+        for (int j = 0; j < in.length; j++) in[j] = s.inputs()[j] < 0 ? null : ctx.bound[s.inputs()[j]];
+        return in;
     }
 
     private static void checkFinite(Queue q, Step s, DeviceBuffer out, int count) {

@@ -79,6 +79,7 @@ public final class CudaBackend implements Backend {
         m.put("GEMM", CudaLibrary.gemmPath());
         m.put("convolution", CudaLibrary.convPath());
         m.put("precision", CudaLibrary.precision());
+        m.put("CUDA graphs", CudaLibrary.graphPath());
         return new DeviceInfo("cuda", "cuda:" + d.index(), d.name(), m);
     }
 

@@ -110,6 +110,20 @@ final class CudaLibrary {
         return !disabled("gapnet.cuda.cudnn") && vendorReason() == null && VendorLibraries.cudnn();
     }
 
+    /** Whether plans replay as CUDA graphs ({@code -Dgapnet.cuda.graphs=false} turns it off). */
+    static boolean graphs() {
+        return !disabled("gapnet.cuda.graphs");
+    }
+
+    /** How plans run, for the device report. */
+    static String graphPath() {
+        if (!graphs()) return "off (-Dgapnet.cuda.graphs=false): every kernel launched from Java at every run";
+        String failed = CudaQueue.lastGraphFailure;
+        return "on: each execution context's plan runs directly once, is captured at its second run and replayed with one"
+                + " cuGraphLaunch after that (-Dgapnet.cuda.graphs=false turns it off)"
+                + (failed == null ? "" : "; a capture failed, so that plan runs directly: " + failed);
+    }
+
     /** {@code -Dgapnet.cuda.tf32=true}: cuBLAS and cuDNN may use TF32 tensor cores (10-bit mantissa products). */
     static boolean tf32() {
         return Boolean.getBoolean("gapnet.cuda.tf32");

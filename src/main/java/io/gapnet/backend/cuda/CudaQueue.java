@@ -12,7 +12,11 @@ import java.util.Map;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -67,6 +71,73 @@ final class CudaQueue implements Queue {
             cudnnChosen = true;
         }
         return cudnn;
+    }
+
+    /** What became of one key's work: how often it ran, its instantiated graph, or why it has none. */
+    private static final class Recording {
+        int runs;
+        CUgraphExec exec;
+        String failure;
+    }
+
+    private final Map<Object, Recording> recordings = new IdentityHashMap<>();
+    /** Graph launches by every queue (tests read it). */
+    static final java.util.concurrent.atomic.AtomicLong GRAPH_LAUNCHES = new java.util.concurrent.atomic.AtomicLong();
+    /** The last reason a recording could not become a graph, for the device report; null when none failed. */
+    static volatile String lastGraphFailure;
+
+    /**
+     * The work as a CUDA graph: run directly the first time (cuDNN measures its algorithms, workspaces and modules are
+     * made, none of which a capture allows), captured on this stream the second time (thread-local mode: only this
+     * thread's calls are restricted) and instantiated, and replayed with one cuGraphLaunch from then on. Work that
+     * cannot be captured (it waits, copies to the host or allocates) invalidates the capture; it then runs directly,
+     * now and every time after, and the reason is kept for the device report. Off with -Dgapnet.cuda.graphs=false and
+     * while -Dgapnet.cuda.syncEachLaunch=true waits after every launch.
+     */
+    @Override
+    public void replay(Object key, Runnable work) {
+        if (!CudaLibrary.graphs() || CudaKernels.syncEachLaunch()) {
+            work.run();
+            return;
+        }
+        CUstream s = stream();
+        Recording r = recordings.computeIfAbsent(key, k -> new Recording());
+        if (r.exec != null) {
+            CuCheck.check(JCudaDriver.cuGraphLaunch(r.exec, s), "cuGraphLaunch");
+            GRAPH_LAUNCHES.incrementAndGet();
+            return;
+        }
+        if (r.failure != null || r.runs++ == 0) {
+            work.run();
+            return;
+        }
+        CuCheck.check(JCudaDriver.cuStreamBeginCapture(s, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                "cuStreamBeginCapture");
+        RuntimeException thrown = null;
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            thrown = e;
+        }
+        CUgraph graph = new CUgraph();
+        int end = JCudaDriver.cuStreamEndCapture(s, graph);
+        if (thrown == null && end == CUresult.CUDA_SUCCESS) {
+            CUgraphExec exec = new CUgraphExec();
+            int inst = JCudaDriver.cuGraphInstantiate(exec, graph, 0);
+            JCudaDriver.cuGraphDestroy(graph);
+            if (inst == CUresult.CUDA_SUCCESS) {
+                r.exec = exec;
+                CuCheck.check(JCudaDriver.cuGraphLaunch(exec, s), "cuGraphLaunch");
+                GRAPH_LAUNCHES.incrementAndGet();
+                return;
+            }
+            r.failure = "cuGraphInstantiate failed: " + CUresult.stringFor(inst);
+        } else {
+            if (end == CUresult.CUDA_SUCCESS) JCudaDriver.cuGraphDestroy(graph);
+            r.failure = thrown != null ? thrown.getMessage() : "cuStreamEndCapture failed: " + CUresult.stringFor(end);
+        }
+        lastGraphFailure = r.failure;
+        work.run(); // nothing of a failed capture ran
     }
 
     /** A device copy of a constant int array, kept for the life of this queue. */
@@ -143,6 +214,8 @@ final class CudaQueue implements Queue {
         backend.makeCurrent();
         JCudaDriver.cuStreamSynchronize(stream);
         closed = true;
+        for (Recording r : recordings.values()) if (r.exec != null) JCudaDriver.cuGraphExecDestroy(r.exec);
+        recordings.clear();
         if (blas != null) blas.close();
         if (cudnn != null) cudnn.close();
         for (CUdeviceptr p : indexBuffers.values()) JCudaDriver.cuMemFree(p);
