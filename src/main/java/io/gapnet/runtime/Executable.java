@@ -112,10 +112,90 @@ final class Executable {
     }
 
     Map<String, Tensor> run(Map<String, Tensor> inputs, StepListener listener, boolean checkFinite) {
+        return withContext(ctx -> {
+            Queue q = ctx.queue;
+            for (Plan.Input in : plan.inputs) {
+                DeviceBuffer dst = ctx.bound[in.valueId()];
+                if (dst == null) continue; // an input nothing reads
+                float[] data = inputs.get(in.name()).floats();
+                q.upload(data, 0, dst, 0, data.length);
+            }
+            runSteps(ctx, listener, checkFinite);
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (Plan.Output o : plan.outputs) {
+                Tensor t;
+                if (o.valueId() < 0) {
+                    t = o.constant();
+                } else {
+                    float[] data = new float[Shapes.numel(o.shape())];
+                    q.download(ctx.bound[o.valueId()], 0, data, 0, data.length);
+                    t = Tensor.of(data, o.shape());
+                }
+                if (o.declared() == DType.FLOAT16 && t.dtype() != DType.FLOAT16) t = t.asType(DType.FLOAT16);
+                // integer and boolean outputs computed on the device as floats (ArgMax, comparisons): exact up to 2^24
+                if (o.declared() == DType.INT64 && t.dtype() != DType.INT64) t = t.asType(DType.INT64);
+                out.put(o.name(), t);
+            }
+            q.synchronize();
+            return out;
+        });
+    }
+
+    /**
+     * Runs on inputs already in this backend's memory (copied device to device into the plan's input slots) and
+     * returns every output as a new DeviceTensor the caller owns (copied device to device out of the slots, which the
+     * next run reuses): no data passes through the host.
+     */
+    Map<String, DeviceTensor> runOnDevice(Map<String, DeviceTensor> inputs, StepListener listener, boolean checkFinite) {
+        return withContext(ctx -> {
+            Queue q = ctx.queue;
+            Kernels k = q.kernels();
+            for (Plan.Input in : plan.inputs) {
+                DeviceBuffer dst = ctx.bound[in.valueId()];
+                if (dst == null) continue;
+                DeviceTensor src = inputs.get(in.name());
+                k.copy(Shapes.numel(in.shape()), src.buffer(), dst);
+            }
+            runSteps(ctx, listener, checkFinite);
+            Map<String, DeviceTensor> out = new LinkedHashMap<>();
+            try {
+                for (Plan.Output o : plan.outputs) {
+                    int n = Shapes.numel(o.shape());
+                    DeviceBuffer b = backend.allocate(Math.max(1, n), "output '" + o.name() + "'");
+                    out.put(o.name(), new DeviceTensor(b, o.shape()));
+                    if (o.valueId() < 0) {
+                        float[] data = o.constant().toFloats();
+                        q.upload(data, 0, b, 0, data.length);
+                    } else {
+                        k.copy(n, ctx.bound[o.valueId()], b);
+                    }
+                }
+                q.synchronize();
+            } catch (RuntimeException e) {
+                for (DeviceTensor t : out.values()) t.close();
+                throw e;
+            }
+            return out;
+        });
+    }
+
+    /** Runs {@code work} on a context from the pool; a context whose run failed is freed, not reused. */
+    private <T> T withContext(java.util.function.Function<Context, T> work) {
         Context ctx = borrow();
         boolean healthy = false;
         try {
-            Map<String, Tensor> result = execute(ctx, inputs, listener, checkFinite);
+            InferenceEvent inference = new InferenceEvent();
+            inference.begin();
+            T result = work.apply(ctx);
+            if (inference.shouldCommit()) {
+                inference.model = model;
+                inference.backend = backend.name();
+                StringBuilder shapes = new StringBuilder();
+                for (Plan.Input in : plan.inputs) shapes.append(shapes.length() > 0 ? " " : "").append(java.util.Arrays.toString(in.shape()));
+                inference.inputs = shapes.toString();
+                inference.steps = plan.steps.size();
+                inference.commit();
+            }
             healthy = true;
             return result;
         } finally {
@@ -124,17 +204,9 @@ final class Executable {
         }
     }
 
-    private Map<String, Tensor> execute(Context ctx, Map<String, Tensor> inputs, StepListener listener, boolean checkFinite) {
+    private void runSteps(Context ctx, StepListener listener, boolean checkFinite) {
         Queue q = ctx.queue;
-        for (Plan.Input in : plan.inputs) {
-            DeviceBuffer dst = ctx.bound[in.valueId()];
-            if (dst == null) continue; // an input nothing reads
-            float[] data = inputs.get(in.name()).floats();
-            q.upload(data, 0, dst, 0, data.length);
-        }
         Kernels k = q.kernels();
-        InferenceEvent inference = new InferenceEvent();
-        inference.begin();
         boolean layerEvents = LAYER_EVENTS.isEnabled();
         if (listener == null && !layerEvents && !checkFinite) {
             // the same kernels on the same buffers at every run of this context: a backend may replay a recording
@@ -160,32 +232,6 @@ final class Executable {
                 if (checkFinite) checkFinite(q, s, ctx.bound[s.output()], plan.valueSizes[s.output()]);
             }
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Plan.Output o : plan.outputs) {
-            Tensor t;
-            if (o.valueId() < 0) {
-                t = o.constant();
-            } else {
-                float[] data = new float[Shapes.numel(o.shape())];
-                q.download(ctx.bound[o.valueId()], 0, data, 0, data.length);
-                t = Tensor.of(data, o.shape());
-            }
-            if (o.declared() == DType.FLOAT16 && t.dtype() != DType.FLOAT16) t = t.asType(DType.FLOAT16);
-            // integer and boolean outputs computed on the device as floats (ArgMax, comparisons): exact up to 2^24
-            if (o.declared() == DType.INT64 && t.dtype() != DType.INT64) t = t.asType(DType.INT64);
-            out.put(o.name(), t);
-        }
-        q.synchronize();
-        if (inference.shouldCommit()) {
-            inference.model = model;
-            inference.backend = backend.name();
-            StringBuilder shapes = new StringBuilder();
-            for (Plan.Input in : plan.inputs) shapes.append(shapes.length() > 0 ? " " : "").append(java.util.Arrays.toString(in.shape()));
-            inference.inputs = shapes.toString();
-            inference.steps = plan.steps.size();
-            inference.commit();
-        }
-        return out;
     }
 
     private static DeviceBuffer[] inputsOf(Context ctx, Step s) {

@@ -93,29 +93,7 @@ public final class Session implements AutoCloseable {
                 if (e.getValue() == null) throw new ShapeException("input '" + e.getKey() + "' is null");
                 sigs.put(e.getKey(), Compiler.InputSig.of(e.getValue()));
             }
-            String key = Compiler.key(sigs, extraOutputs);
-            Executable exe;
-            synchronized (plans) {
-                exe = plans.get(key);
-                if (exe != null) exe.retain();
-            }
-            if (exe == null) {
-                // compiled outside the lock, so that runs of cached plans go on meanwhile
-                Plan plan = Compiler.compile(graph, sigs, extraOutputs);
-                List<DeviceBuffer> owned = new ArrayList<>();
-                Executable fresh = new Executable(plan, backend, upload(plan, owned), owned, graph.name());
-                synchronized (plans) {
-                    exe = plans.get(key);
-                    if (exe == null) {
-                        exe = fresh;
-                        plans.put(key, exe);
-                        cachedBytes += exe.bytes();
-                        evictBeyondBounds(exe);
-                    }
-                    exe.retain();
-                }
-                if (exe != fresh) fresh.close(); // another thread compiled the same plan first
-            }
+            Executable exe = executable(sigs, extraOutputs);
             try {
                 if (options.checkFinite()) checkFinite(inputs);
                 return exe.run(inputs, listener, options.checkFinite());
@@ -125,6 +103,73 @@ public final class Session implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * Runs the model on inputs that are already in this Session's backend memory and returns every graph output there,
+     * as new DeviceTensors the caller owns and closes: the inputs are copied device to device into the plan, the
+     * outputs out of it, and nothing passes through the host. One model's outputs can so feed the next model on the
+     * same backend (a detector's crops, a backbone's features into several heads). Inputs are float32; an output
+     * declared int64 or float16 comes as float32 values.
+     */
+    public Map<String, DeviceTensor> runOnDevice(Map<String, DeviceTensor> inputs) {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            Map<String, Compiler.InputSig> sigs = new LinkedHashMap<>();
+            for (Map.Entry<String, DeviceTensor> e : inputs.entrySet()) {
+                DeviceTensor t = e.getValue();
+                if (t == null) throw new ShapeException("input '" + e.getKey() + "' is null");
+                if (t.backend() != backend) {
+                    throw new ShapeException("input '" + e.getKey() + "' is in the memory of " + t.backend().name()
+                            + ", but this Session runs on " + backend.name() + ": upload it there (DeviceTensor.upload) or"
+                            + " download it and run(Map) instead");
+                }
+                t.buffer().checkOpen();
+                sigs.put(e.getKey(), new Compiler.InputSig(t.shape(), DType.FLOAT32, null));
+            }
+            Executable exe = executable(sigs, List.of());
+            try {
+                if (options.checkFinite()) {
+                    Map<String, Tensor> host = new LinkedHashMap<>();
+                    inputs.forEach((k, v) -> host.put(k, v.download()));
+                    checkFinite(host);
+                }
+                return exe.runOnDevice(inputs, null, options.checkFinite());
+            } finally {
+                exe.release();
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The plan for a signature, compiled and its constants uploaded on first use, retained for one run. */
+    private Executable executable(Map<String, Compiler.InputSig> sigs, Collection<String> extraOutputs) {
+        String key = Compiler.key(sigs, extraOutputs);
+        Executable exe;
+        synchronized (plans) {
+            exe = plans.get(key);
+            if (exe != null) exe.retain();
+        }
+        if (exe == null) {
+            // compiled outside the lock, so that runs of cached plans go on meanwhile
+            Plan plan = Compiler.compile(graph, sigs, extraOutputs);
+            List<DeviceBuffer> owned = new ArrayList<>();
+            Executable fresh = new Executable(plan, backend, upload(plan, owned), owned, graph.name());
+            synchronized (plans) {
+                exe = plans.get(key);
+                if (exe == null) {
+                    exe = fresh;
+                    plans.put(key, exe);
+                    cachedBytes += exe.bytes();
+                    evictBeyondBounds(exe);
+                }
+                exe.retain();
+            }
+            if (exe != fresh) fresh.close(); // another thread compiled the same plan first
+        }
+        return exe;
     }
 
     /**

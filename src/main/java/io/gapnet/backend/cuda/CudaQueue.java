@@ -12,6 +12,8 @@ import java.util.Map;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUresult;
@@ -21,7 +23,8 @@ import jcuda.driver.JCudaDriver;
 
 /**
  * A CUDA stream with its pinned host staging buffer (copies go through page-locked memory with
- * cuMemcpy*Async on the stream), cuBLAS and cuDNN handles bound to the stream when those libraries are available,
+ * cuMemcpy*Async on the stream; an upload returns without waiting for its copy, so the kernels after it are
+ * enqueued while it runs), cuBLAS and cuDNN handles bound to the stream when those libraries are available,
  * and device copies of the constant index arrays its Gather steps use.
  */
 final class CudaQueue implements Queue {
@@ -31,6 +34,8 @@ final class CudaQueue implements Queue {
     private final Map<int[], CUdeviceptr> indexBuffers = new IdentityHashMap<>();
     private Pointer staging;
     private long stagingBytes;
+    private CUevent stagingFree;
+    private boolean stagingBusy;
     private Sgemm blas;
     private boolean blasChosen;
     private Cudnn cudnn;
@@ -156,7 +161,15 @@ final class CudaQueue implements Queue {
         return p;
     }
 
+    /**
+     * The pinned staging buffer, at least {@code bytes} long, once the last copy from it has finished (an upload does
+     * not wait for its copy: the kernels after it are enqueued while it runs).
+     */
     private FloatBuffer stage(long bytes) {
+        if (stagingBusy) {
+            CuCheck.check(JCudaDriver.cuEventSynchronize(stagingFree), "cuEventSynchronize (staging buffer)");
+            stagingBusy = false;
+        }
         if (bytes > stagingBytes) {
             if (staging != null) JCudaDriver.cuMemFreeHost(staging);
             staging = new Pointer();
@@ -186,8 +199,13 @@ final class CudaQueue implements Queue {
         stage(bytes).put(src, srcOffset, count);
         CuCheck.check(JCudaDriver.cuMemcpyHtoDAsync(((CudaBuffer) dst).ptr().withByteOffset(dstOffset * Sizeof.FLOAT),
                 staging, bytes, s), "cuMemcpyHtoDAsync to " + dst.describe());
-        // the staging buffer is reused by the next copy
-        CuCheck.check(JCudaDriver.cuStreamSynchronize(s), "cuStreamSynchronize after upload");
+        // the next use of the staging buffer waits for this event, not the caller now
+        if (stagingFree == null) {
+            stagingFree = new CUevent();
+            CuCheck.check(JCudaDriver.cuEventCreate(stagingFree, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        }
+        CuCheck.check(JCudaDriver.cuEventRecord(stagingFree, s), "cuEventRecord (upload)");
+        stagingBusy = true;
     }
 
     @Override
@@ -221,6 +239,7 @@ final class CudaQueue implements Queue {
         for (CUdeviceptr p : indexBuffers.values()) JCudaDriver.cuMemFree(p);
         indexBuffers.clear();
         if (staging != null) JCudaDriver.cuMemFreeHost(staging);
+        if (stagingFree != null) JCudaDriver.cuEventDestroy(stagingFree);
         JCudaDriver.cuStreamDestroy(stream);
     }
 }
