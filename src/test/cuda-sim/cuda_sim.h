@@ -21,6 +21,10 @@ struct uint3 {
 struct dim3 {
     unsigned int x, y, z;
 };
+// CUDA's vector type for 16-byte loads and stores (its alignment as on the GPU)
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
 
 namespace cudasim {
 // Where the running simulated thread is. The scheduler sets `thread` before it resumes each fiber.
@@ -71,7 +75,7 @@ T exchange(T v, unsigned src) {
 #define __forceinline__ inline __attribute__((always_inline))
 #define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
-#define __align__(n) alignas(n)
+#define __align__(n) __attribute__((aligned(n)))  // GCC takes it anywhere among the specifiers, as nvcc does
 // one array per CPU thread: exactly one block runs on a worker thread at a time
 #define __shared__ static __thread
 #define __syncthreads() cudasim::syncthreads()

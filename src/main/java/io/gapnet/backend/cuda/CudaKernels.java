@@ -140,7 +140,9 @@ final class CudaKernels implements Kernels {
             return;
         }
         boolean gemm = d.implicitGemm();
-        Launch l = new Launch("conv", gemm ? "conv2d_nchw_f32" : "conv2d_direct_nchw_f32")
+        // a 128x128 tile, or 64 channels by 128 where a group has no more (ResNet's 64-channel layers)
+        int tileM = d.ocPerGroup() <= 64 ? 64 : 128;
+        Launch l = new Launch("conv", !gemm ? "conv2d_direct_nchw_f32" : tileM == 64 ? "conv2d_m64_nchw_f32" : "conv2d_nchw_f32")
                 .p(xp).p(wp).p(bp).p(rp).p(yp)
                 .i(d.n()).i(d.c()).i(d.h()).i(d.w()).i(d.oc()).i(d.kh()).i(d.kw()).i(d.strideH()).i(d.strideW())
                 .i(d.dilationH()).i(d.dilationW()).i(d.padTop()).i(d.padLeft()).i(d.group()).i(d.outH()).i(d.outW())
@@ -148,7 +150,7 @@ final class CudaKernels implements Kernels {
                 .i(d.act().kind().ordinal()).f(d.act().alpha()).f(d.act().beta());
         if (gemm) {
             long p = (long) d.n() * d.outH() * d.outW();
-            l.run(blocks(p, 64), blocks(d.ocPerGroup(), 64), d.group(), 16, 16, 1);
+            l.run(blocks(p, 128), blocks(d.ocPerGroup(), tileM), d.group(), 16, 16, 1);
         } else {
             l.run1d(d.outputSize());
         }
