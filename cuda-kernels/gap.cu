@@ -1,7 +1,9 @@
 // gap.cu: global pooling and the ONNX reductions, float32. Must match PoolRef.gap, PoolRef.gmp, PoolRef.reduce.
 //
 // gap_nchw_f32 / gmp_nchw_f32: one warp per (n, c) plane, 8 warps per 256-thread block; each lane reduces a
-// strided part of the plane (coalesced reads), then a warp-shuffle reduction. spatial > 0 (checked on the host).
+// strided part of the plane (coalesced reads) into four partial results, so that four loads are in flight per
+// lane and not one (a sum that waits for each load before the next leaves the memory system idle), then a
+// warp-shuffle reduction. spatial > 0 (checked on the host).
 // Launch: grid (ceil(planes / 8)), block (256).
 //
 // gem_nchw_f32: the same shape as gap_nchw_f32, summing max(x, eps)^p (a NaN is kept: x < eps is false) and
@@ -18,8 +20,16 @@ gap_nchw_f32(const float* __restrict__ x, float* __restrict__ y, long long plane
     const long long plane = (long long)blockIdx.x * 8 + (threadIdx.x >> 5);
     if (plane >= planes) return;
     const float* xp = x + plane * spatial;
-    float s = 0.0f;
-    for (int i = lane; i < spatial; i += 32) s += xp[i];
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    int i = lane;
+    for (; i + 96 < spatial; i += 128) {
+        s0 += xp[i];
+        s1 += xp[i + 32];
+        s2 += xp[i + 64];
+        s3 += xp[i + 96];
+    }
+    for (; i < spatial; i += 32) s0 += xp[i];
+    float s = (s0 + s1) + (s2 + s3);
 #pragma unroll
     for (int off = 16; off > 0; off >>= 1) s += __shfl_down_sync(0xffffffffu, s, off);
     if (lane == 0) y[plane] = s / spatial;
@@ -47,11 +57,19 @@ gmp_nchw_f32(const float* __restrict__ x, float* __restrict__ y, long long plane
     const long long plane = (long long)blockIdx.x * 8 + (threadIdx.x >> 5);
     if (plane >= planes) return;
     const float* xp = x + plane * spatial;
-    float m = -INFINITY;
-    for (int i = lane; i < spatial; i += 32) {
-        float v = xp[i];
-        if (v > m || isnan(v)) m = v;
+    float m0 = -INFINITY, m1 = -INFINITY;
+    int i = lane;
+    for (; i + 32 < spatial; i += 64) {
+        float a = xp[i], b = xp[i + 32];
+        if (a > m0 || isnan(a)) m0 = a;
+        if (b > m1 || isnan(b)) m1 = b;
     }
+    for (; i < spatial; i += 32) {
+        float v = xp[i];
+        if (v > m0 || isnan(v)) m0 = v;
+    }
+    float m = m0;
+    if (m1 > m || isnan(m1)) m = m1;
 #pragma unroll
     for (int off = 16; off > 0; off >>= 1) {
         float o = __shfl_down_sync(0xffffffffu, m, off);

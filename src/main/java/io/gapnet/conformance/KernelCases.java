@@ -217,7 +217,8 @@ public final class KernelCases {
 
     static List<KernelCase> gapAndGmp() {
         List<KernelCase> c = new ArrayList<>();
-        int[][] shapes = {{3, 5, 49}, {1, 3, 1}, {2, 7, 3136}, {1, 2048, 49}};
+        // 200 and 97: the GPU kernels' four-way (GAP) and two-way (GMP) unrolled loops with a remainder
+        int[][] shapes = {{3, 5, 49}, {1, 3, 1}, {2, 7, 3136}, {1, 2048, 49}, {2, 3, 200}, {1, 4, 97}};
         for (int[] s : shapes) {
             int n = s[0], ch = s[1], sp = s[2];
             c.add(KernelCase.of("gap " + n + "x" + ch + "x" + sp, n * ch, (k, x, y) -> k.gap(n, ch, sp, x[0], y), n * ch * sp));
@@ -226,6 +227,8 @@ public final class KernelCases {
         c.add(KernelCase.of("gap 3x5x49", 15, (k, x, y) -> k.gap(3, 5, 49, x[0], y), 3 * 5 * 49).withSpecialValues());
         c.add(KernelCase.of("gmp 3x5x49", 15, (k, x, y) -> k.gmp(3, 5, 49, x[0], y), 3 * 5 * 49).withSpecialValues());
         c.add(KernelCase.of("gmp 1x2048x49", 2048, (k, x, y) -> k.gmp(1, 2048, 49, x[0], y), 2048 * 49).withSpecialValues());
+        c.add(KernelCase.of("gap 2x3x200", 6, (k, x, y) -> k.gap(2, 3, 200, x[0], y), 2 * 3 * 200).withSpecialValues());
+        c.add(KernelCase.of("gmp 2x3x200", 6, (k, x, y) -> k.gmp(2, 3, 200, x[0], y), 2 * 3 * 200).withSpecialValues());
         // GeM: p = 3 with the usual clamp; a learned, non-integer p; p = 2 with no clamp (root-mean-square pooling)
         c.add(KernelCase.of("gem p=3 2x7x49", 14, (k, x, y) -> k.gem(2, 7, 49, 3f, 1 / 3f, 1e-6f, x[0], y), 2 * 7 * 49));
         c.add(KernelCase.of("gem p=2.7 1x512x3136", 512, (k, x, y) -> k.gem(1, 512, 3136, 2.7f, 1 / 2.7f, 1e-6f, x[0], y),
