@@ -167,26 +167,38 @@ final class Cudnn implements AutoCloseable {
             fused = fusesActivation(d.act());
         }
 
-        /** The fastest algorithm that succeeds within the workspace limit and, in float32, without tensor cores. */
+        /**
+         * The fastest algorithm that succeeds within the workspace limit and, in float32, without tensor cores: as
+         * cudnnFindConvolutionForwardAlgorithm measures them, or, where measuring fails (it allocates its own buffers,
+         * which a large batch may not leave room for), as cudnnGetConvolutionForwardAlgorithm_v7's heuristics rank them.
+         */
         private void choose(ConvDesc d) {
             int count = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
             try (IntPointer returned = new IntPointer(1);
                  cudnnConvolutionFwdAlgoPerf_t perf = new cudnnConvolutionFwdAlgoPerf_t(count)) {
-                int s = cudnnFindConvolutionForwardAlgorithm(handle, x, w, conv, y, count, returned, perf);
-                if (s == CUDNN_STATUS_ALLOC_FAILED) {
-                    throw new DeviceOutOfMemoryException("cudnnFindConvolutionForwardAlgorithm " + d
-                            + ": out of device memory; use a smaller batch or input size");
-                }
-                if (s != CUDNN_STATUS_SUCCESS) return; // no algorithm for this shape: gapnet's own kernel runs it
-                for (int i = 0; i < returned.get(); i++) {
-                    cudnnConvolutionFwdAlgoPerf_t p = perf.getPointer(i);
-                    if (p.status() != CUDNN_STATUS_SUCCESS || p.memory() > MAX_WORKSPACE) continue;
-                    if (!tf32 && p.mathType() == CUDNN_TENSOR_OP_MATH) continue;
-                    algo = p.algo();
-                    workspaceBytes = p.memory();
+                if (cudnnFindConvolutionForwardAlgorithm(handle, x, w, conv, y, count, returned, perf) == CUDNN_STATUS_SUCCESS
+                        && pick(perf, returned.get())) {
                     return;
                 }
+                if (cudnnGetConvolutionForwardAlgorithm_v7(handle, x, w, conv, y, count, returned, perf) == CUDNN_STATUS_SUCCESS) {
+                    pick(perf, returned.get());
+                }
+                // no algorithm: algo stays -1 and gapnet's own kernel runs this shape
             }
+        }
+
+        private boolean pick(cudnnConvolutionFwdAlgoPerf_t perf, int returned) {
+            for (int i = 0; i < returned; i++) {
+                cudnnConvolutionFwdAlgoPerf_t p = perf.getPointer(i);
+                if (p.status() != CUDNN_STATUS_SUCCESS || p.memory() > MAX_WORKSPACE) continue;
+                if (!tf32 && p.mathType() != CUDNN_FMA_MATH && p.mathType() != CUDNN_DEFAULT_MATH) continue;
+                // run it with the math type it was measured with (cuDNN's rule for the results of Find)
+                check(cudnnSetConvolutionMathType(conv, p.mathType()), "math type of " + algoName(p.algo()));
+                algo = p.algo();
+                workspaceBytes = p.memory();
+                return true;
+            }
+            return false;
         }
 
         CUdeviceptr zeroBiasPtr() {

@@ -135,14 +135,21 @@ final class Winograd {
      * convolution, with panels of {@code nr} tiles.
      */
     static boolean suits(ConvDesc d, int nr) {
+        return eligible(d, nr) && XI * padded(d, nr) * OVERHEAD + XI * WEIGHT_READ < 9.0 * d.n() * d.outH() * d.outW();
+    }
+
+    /** Whether Winograd can run this convolution at all (what {@link #suits} asks before the cost). */
+    static boolean eligible(ConvDesc d, int nr) {
         if (!enabled || d.kh() != 3 || d.kw() != 3 || d.strideH() != 1 || d.strideW() != 1 || d.dilationH() != 1
                 || d.dilationW() != 1 || d.cPerGroup() < 8 || d.ocPerGroup() < 8) return false;
-        int oh = d.outH(), ow = d.outW();
-        if (oh <= 0 || ow <= 0 || d.n() == 0) return false;
-        long tiles = (long) d.n() * ceil(oh, TILE) * ceil(ow, TILE);
-        long padded = ceil(tiles, nr) * (long) nr;
-        if (padded * nr >= Integer.MAX_VALUE) return false;
-        return XI * padded * OVERHEAD + XI * WEIGHT_READ < 9.0 * d.n() * oh * ow;
+        if (d.outH() <= 0 || d.outW() <= 0 || d.n() == 0) return false;
+        return padded(d, nr) * nr < Integer.MAX_VALUE;
+    }
+
+    /** The 4x4 output tiles of all images, rounded up to whole column panels of {@code nr}. */
+    private static long padded(ConvDesc d, int nr) {
+        long tiles = (long) d.n() * ceil(d.outH(), TILE) * ceil(d.outW(), TILE);
+        return ceil(tiles, nr) * (long) nr;
     }
 
     /** Column panels per work item: enough items for every thread, as few as that allows (each reads all weights). */

@@ -72,7 +72,9 @@ class WinogradTest {
     }
 
     private static void check(ConvDesc d, Winograd.Lanes lanes, boolean bias, boolean residual, long seed) {
-        assertTrue(Winograd.suits(d, lanes.width()), d + " should take the Winograd path");
+        // the edge shapes run whether or not the cost model would pick Winograd at this vector width (16 lanes of
+        // AVX-512 pad the tiles to more than 8 of AVX2 do); the cost model's choices are tested on their own
+        assertTrue(Winograd.eligible(d, lanes.width()), d + " should be able to take the Winograd path");
         float[] x = random(d.inputSize(), seed), w = weights(d, seed + 1);
         float[] b = bias ? random(d.oc(), seed + 2) : null, res = residual ? random(d.outputSize(), seed + 3) : null;
         float[] y = new float[(int) d.outputSize()];
