@@ -115,6 +115,6 @@ final class GapBandwidthCommand implements Callable<Integer> {
             s[i] = (System.nanoTime() - start) / 1e9 / repeat;
         }
         Arrays.sort(s);
-        return iters % 2 == 1 ? s[iters / 2] : (s[iters / 2 - 1] + s[iters / 2]) / 2;
+        return BenchCommand.percentile(s, 0.5);
     }
 }

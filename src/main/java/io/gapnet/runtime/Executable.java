@@ -146,7 +146,7 @@ final class Executable {
      * returns every output as a new DeviceTensor the caller owns (copied device to device out of the slots, which the
      * next run reuses): no data passes through the host.
      */
-    Map<String, DeviceTensor> runOnDevice(Map<String, DeviceTensor> inputs, StepListener listener, boolean checkFinite) {
+    Map<String, DeviceTensor> runOnDevice(Map<String, DeviceTensor> inputs, boolean checkFinite) {
         return withContext(ctx -> {
             Queue q = ctx.queue;
             Kernels k = q.kernels();
@@ -156,7 +156,7 @@ final class Executable {
                 DeviceTensor src = inputs.get(in.name());
                 k.copy(Shapes.numel(in.shape()), src.buffer(), dst);
             }
-            runSteps(ctx, listener, checkFinite);
+            runSteps(ctx, null, checkFinite);
             Map<String, DeviceTensor> out = new LinkedHashMap<>();
             try {
                 for (Plan.Output o : plan.outputs) {

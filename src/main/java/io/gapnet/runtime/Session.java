@@ -135,7 +135,7 @@ public final class Session implements AutoCloseable {
                     inputs.forEach((k, v) -> host.put(k, v.download()));
                     checkFinite(host);
                 }
-                return exe.runOnDevice(inputs, null, options.checkFinite());
+                return exe.runOnDevice(inputs, options.checkFinite());
             } finally {
                 exe.release();
             }

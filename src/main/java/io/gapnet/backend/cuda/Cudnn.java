@@ -40,17 +40,16 @@ final class Cudnn implements AutoCloseable {
     private final boolean tf32;
     private final cudnnContext handle = new cudnnContext();
     private final FloatPointer one = new FloatPointer(1f), zero = new FloatPointer(0f);
-    private final Map<Key, Plan> plans = new HashMap<>();
+    /** A plan per shape (it does not depend on whether a bias or residual comes: a missing bias is a zero one). */
+    private final Map<ConvDesc, Plan> plans = new HashMap<>();
     private DeviceBuffer workspace;
-
-    private record Key(ConvDesc d, boolean bias, boolean residual) {}
 
     Cudnn(CudaBackend backend, CUstream stream, boolean tf32) {
         this.backend = backend;
         this.stream = stream;
         this.tf32 = tf32;
         check(cudnnCreate(handle), "cudnnCreate");
-        check(cudnnSetStream(handle, new CUstream_st(Native.at(Native.address(stream)))), "cudnnSetStream");
+        check(cudnnSetStream(handle, new CUstream_st(Native.of(stream))), "cudnnSetStream");
     }
 
     /** Whether cuDNN can run this convolution as gapnet defines it (cuDNN pads both sides of an axis alike). */
@@ -71,20 +70,15 @@ final class Cudnn implements AutoCloseable {
     boolean conv2d(ConvDesc d, CUdeviceptr x, CUdeviceptr w, CUdeviceptr bias, CUdeviceptr residual, CUdeviceptr y,
                    Epilogue epilogue) {
         if (!supports(d)) return false;
-        Key key = new Key(d, bias != null, residual != null);
-        Plan plan = plans.get(key);
-        if (plan == null) {
-            plan = new Plan(d, bias != null);
-            plans.put(key, plan);
-        }
+        Plan plan = plans.computeIfAbsent(d, Plan::new);
         if (plan.algo < 0) return false;
-        Pointer ws = plan.workspaceBytes == 0 ? null : Native.at(Native.address(workspace(plan.workspaceBytes)));
+        Pointer ws = plan.workspaceBytes == 0 ? null : Native.of(workspace(plan.workspaceBytes));
         if (plan.fused) {
-            int s = cudnnConvolutionBiasActivationForward(handle, one, plan.x, Native.at(Native.address(x)), plan.w,
-                    Native.at(Native.address(w)), plan.conv, plan.algo, ws, plan.workspaceBytes,
-                    residual != null ? one : zero, plan.y, Native.at(Native.address(residual != null ? residual : y)), plan.bias,
-                    Native.at(Native.address(bias != null ? bias : plan.zeroBiasPtr())), plan.act, plan.y,
-                    Native.at(Native.address(y)));
+            int s = cudnnConvolutionBiasActivationForward(handle, one, plan.x, Native.of(x), plan.w,
+                    Native.of(w), plan.conv, plan.algo, ws, plan.workspaceBytes,
+                    residual != null ? one : zero, plan.y, Native.of(residual != null ? residual : y), plan.bias,
+                    Native.of(bias != null ? bias : plan.zeroBiasPtr()), plan.act, plan.y,
+                    Native.of(y));
             if (s >= CUDNN_STATUS_NOT_SUPPORTED && s < CUDNN_STATUS_INTERNAL_ERROR) {
                 plan.fused = false; // this algorithm has no fused form here: convolve, then the epilogue kernel
             } else {
@@ -92,8 +86,8 @@ final class Cudnn implements AutoCloseable {
                 return true;
             }
         }
-        check(cudnnConvolutionForward(handle, one, plan.x, Native.at(Native.address(x)), plan.w, Native.at(Native.address(w)),
-                plan.conv, plan.algo, ws, plan.workspaceBytes, zero, plan.y, Native.at(Native.address(y))),
+        check(cudnnConvolutionForward(handle, one, plan.x, Native.of(x), plan.w, Native.of(w),
+                plan.conv, plan.algo, ws, plan.workspaceBytes, zero, plan.y, Native.of(y)),
                 "cudnnConvolutionForward " + d);
         if (bias != null || residual != null || d.act().kind() != Activation.Kind.NONE) epilogue.apply(bias, residual);
         return true;
@@ -102,13 +96,6 @@ final class Cudnn implements AutoCloseable {
     /** gapnet's conv_epilogue_nchw_f32 on the output, with the optional bias and residual. */
     interface Epilogue {
         void apply(CUdeviceptr bias, CUdeviceptr residual);
-    }
-
-    /** The algorithm each planned shape uses, for the device report ("IMPLICIT_PRECOMP_GEMM x 12, ..."). */
-    Map<String, Integer> algorithms() {
-        Map<String, Integer> out = new java.util.TreeMap<>();
-        for (Plan p : plans.values()) out.merge(p.algo < 0 ? "own kernel" : algoName(p.algo), 1, Integer::sum);
-        return out;
     }
 
     static String algoName(int algo) {
@@ -140,7 +127,7 @@ final class Cudnn implements AutoCloseable {
         boolean fused;
         DeviceBuffer zeroBias;
 
-        Plan(ConvDesc d, boolean hasBias) {
+        Plan(ConvDesc d) {
             oc = d.oc();
             check(cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
             check(cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");

@@ -43,6 +43,11 @@ final class Native {
         };
     }
 
+    /** A javacpp pointer to what a JCuda handle or device pointer points at. */
+    static Pointer of(NativePointerObject p) {
+        return at(address(p));
+    }
+
     /** A javacpp float pointer to device memory {@code floatOffset} floats past {@code base}. */
     static FloatPointer floats(jcuda.driver.CUdeviceptr base, long floatOffset) {
         return new FloatPointer(at(address(base) + floatOffset * Float.BYTES));

@@ -37,7 +37,7 @@ interface Sgemm extends AutoCloseable {
 
         Cublas13(CUstream stream, boolean tf32) {
             check(cublas.cublasCreate_v2(handle), "cublasCreate (cuBLAS 13)");
-            check(cublas.cublasSetStream_v2(handle, new CUstream_st(Native.at(Native.address(stream)))), "cublasSetStream");
+            check(cublas.cublasSetStream_v2(handle, new CUstream_st(Native.of(stream))), "cublasSetStream");
             check(cublas.cublasSetMathMode(handle, tf32 ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode");
         }
