@@ -24,13 +24,16 @@ import java.util.Random;
  * two FLOPs each, the same count for both engines.
  */
 public class CpuVsOrt {
+    /** Seconds of warm-up per model and batch at least (-Dwarmup.seconds). */
+    static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("warmup.seconds", "8"));
+
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(args[0]);
         String[] batches = System.getenv().getOrDefault("BATCHES", "1 8").trim().split("\\s+");
         int threads = Runtime.getRuntime().availableProcessors();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<String> ratios = new ArrayList<>();
-        System.out.printf(Locale.ROOT, "threads %d, %d timed runs per engine after 2 warm-up runs, engines alternating%n", threads, runs);
+        System.out.printf(Locale.ROOT, "threads %d, %d timed runs per engine after at least 2 warm-up runs each and %.0f s in all, engines alternating%n", threads, runs, WARMUP_SECONDS);
         System.out.printf(Locale.ROOT, "%-10s %5s %-12s %12s %10s %9s %16s%n", "model", "batch", "engine", "median ms", "images/s",
                 "GFLOP/s", "max|gapnet-ort|");
         for (int a = 1; a < args.length; a++) {
@@ -52,7 +55,20 @@ public class CpuVsOrt {
                     Tensor input = Tensor.of(x, b, 3, 224, 224);
                     List<Double> tg = new ArrayList<>(), to = new ArrayList<>();
                     float[] outG = null, outO = null;
-                    for (int i = 0; i < runs + 2; i++) {
+                    // warm-up, the engines alternating: at least 2 runs each and WARMUP_SECONDS in all, so that C2 has
+                    // compiled gapnet's Vector API kernels (they run boxed, many times slower, until it has) and
+                    // ONNX Runtime has settled its arena before any run is timed
+                    long warmEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
+                    int warm = 0;
+                    while (warm < 2 || System.nanoTime() < warmEnd) {
+                        gap.run(input);
+                        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
+                             OrtSession.Result res = ort.run(Map.of(inName, t))) {
+                            res.get(0);
+                        }
+                        warm++;
+                    }
+                    for (int i = 0; i < runs; i++) {
                         settle();
                         long t0 = System.nanoTime();
                         outG = gap.run(input).floats();
@@ -65,10 +81,10 @@ public class CpuVsOrt {
                                 float[][] v = (float[][]) res.get(0).getValue();
                                 outO = new float[v.length * v[0].length];
                                 for (int k = 0; k < v.length; k++) System.arraycopy(v[k], 0, outO, k * v[0].length, v[0].length);
-                                if (i >= 2) to.add(ms);
+                                to.add(ms);
                             }
                         }
-                        if (i >= 2) tg.add(g);
+                        tg.add(g);
                     }
                     double diff = 0;
                     for (int i = 0; i < outG.length; i++) diff = Math.max(diff, Math.abs(outG[i] - outO[i]));

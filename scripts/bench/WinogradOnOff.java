@@ -15,10 +15,13 @@ import java.util.Random;
  * warm-up). Usage: WinogradOnOff RUNS MODEL_DIR... (each with model.onnx); batch sizes from BATCHES (default "1 8").
  */
 public class WinogradOnOff {
+    /** Seconds of warm-up per model and batch at least (-Dwarmup.seconds). */
+    static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("warmup.seconds", "6"));
+
     public static void main(String[] args) {
         int runs = Integer.parseInt(args[0]);
         String[] batches = System.getenv().getOrDefault("BATCHES", "1 8").trim().split("\\s+");
-        System.out.printf(Locale.ROOT, "%d timed runs per setting after 3 warm-up runs each, settings alternating%n", runs);
+        System.out.printf(Locale.ROOT, "%d timed runs per setting after at least 3 warm-up runs each and %.0f s in all, settings alternating%n", runs, WARMUP_SECONDS);
         System.out.printf(Locale.ROOT, "%-10s %5s %16s %16s %8s%n", "model", "batch", "winograd ms", "direct ms", "speed-up");
         for (int a = 1; a < args.length; a++) {
             Path dir = Path.of(args[a]);
@@ -31,12 +34,21 @@ public class WinogradOnOff {
                     for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                     Tensor input = Tensor.of(x, b, 3, 224, 224);
                     double[][] ms = new double[2][runs];
-                    for (int i = -3; i < runs; i++) {
+                    // warm-up, both settings alternating: at least 3 runs each and WARMUP_SECONDS in all, so that C2
+                    // has compiled the Vector API kernels of both paths before any run is timed
+                    long warmEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
+                    for (int i = 0; i < 3 || System.nanoTime() < warmEnd; i++) {
+                        for (int m = 0; m < 2; m++) {
+                            FastCpuKernels.setWinograd(m == 0);
+                            s.run(input);
+                        }
+                    }
+                    for (int i = 0; i < runs; i++) {
                         for (int m = 0; m < 2; m++) {
                             FastCpuKernels.setWinograd(m == 0);
                             long t0 = System.nanoTime();
                             s.run(input);
-                            if (i >= 0) ms[m][i] = (System.nanoTime() - t0) / 1e6;
+                            ms[m][i] = (System.nanoTime() - t0) / 1e6;
                         }
                     }
                     double on = median(ms[0]), off = median(ms[1]);
