@@ -21,6 +21,7 @@ import io.gapnet.GapnetException;
 import io.gapnet.backend.Backend;
 import io.gapnet.backend.DeviceBuffer;
 import io.gapnet.backend.DeviceInfo;
+import io.gapnet.backend.HostMemory;
 import io.gapnet.backend.Queue;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,6 +92,7 @@ public final class ClBackend implements Backend {
                     + dev.name() + " allocates at most " + (dev.maxAllocation() >> 20) + " MiB in one buffer; use a"
                     + " smaller batch or input size");
         }
+        reserve(bytes, label);
         long mem;
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
@@ -105,10 +107,44 @@ public final class ClBackend implements Backend {
                     ClCheck.check(e, "clEnqueueFillBuffer (zeroing '" + label + "', " + bytes + " bytes)");
                 }
             }
+        } catch (RuntimeException e) {
+            liveBytes.addAndGet(-bytes);
+            throw e;
         }
         liveCount.incrementAndGet();
-        liveBytes.addAndGet(bytes);
         return new ClBuffer(this, mem, floats, label);
+    }
+
+    /**
+     * Counts {@code bytes} into the live total before the driver is asked, or refuses them: beyond the device's
+     * {@link ClDevice#memoryLimit() limit}, and on a device whose memory is host memory, beyond what the kernel
+     * has available now less {@link HostMemory#reserve()}. Such a driver would hand out the buffer and zeroing
+     * it would grow the process until the kernel killed it.
+     */
+    private void reserve(long bytes, String label) {
+        long limit = dev.memoryLimit();
+        String why = dev.sharesHostMemory() ? " (" + dev.name() + "'s memory is this machine's RAM: gapnet keeps its"
+                + " buffers within physical memory less the Java heap's maximum and a reserve)" : "";
+        long used;
+        do {
+            used = liveBytes.get();
+            if (used + bytes > limit) {
+                throw new DeviceOutOfMemoryException(name() + ": '" + label + "' needs " + (bytes >> 20) + " MiB but "
+                        + (used >> 20) + " MiB of the " + (limit >> 20) + " MiB gapnet may use on " + dev.name()
+                        + " are in use" + why + "; use a smaller batch or input size, or close other Sessions");
+            }
+        } while (!liveBytes.compareAndSet(used, used + bytes));
+        if (dev.sharesHostMemory()) {
+            long available = HostMemory.available();
+            long free = available - HostMemory.reserve();
+            if (available >= 0 && bytes > free) {
+                liveBytes.addAndGet(-bytes);
+                throw new DeviceOutOfMemoryException(name() + ": '" + label + "' needs " + (bytes >> 20) + " MiB but "
+                        + "this machine has " + (Math.max(0, free) >> 20) + " MiB available beyond a reserve of "
+                        + (HostMemory.reserve() >> 20) + " MiB" + why + "; use a smaller batch or input size, or free"
+                        + " memory");
+            }
+        }
     }
 
     void released(ClBuffer b) {
@@ -212,6 +248,8 @@ public final class ClBackend implements Backend {
         m.put("global memory", (d.globalMemory() >> 20) + " MiB");
         m.put("local memory", (d.localMemory() >> 10) + " KiB");
         m.put("max allocation", (d.maxAllocation() >> 20) + " MiB");
+        m.put("gapnet's memory limit", (d.memoryLimit() >> 20) + " MiB"
+                + (d.sharesHostMemory() ? " (host memory: physical less the Java heap's maximum and a reserve)" : ""));
         m.put("max work-group", Long.toString(d.maxWorkGroup()));
         m.put("OpenCL C", d.openclC());
         m.put("driver", d.driver());

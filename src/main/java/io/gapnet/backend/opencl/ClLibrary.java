@@ -13,6 +13,7 @@ import static org.lwjgl.opencl.CL10.CL_DEVICE_TYPE_CPU;
 import static org.lwjgl.opencl.CL10.CL_DRIVER_VERSION;
 import static org.lwjgl.opencl.CL10.CL_PLATFORM_NAME;
 import static org.lwjgl.opencl.CL10.clGetDeviceIDs;
+import static org.lwjgl.opencl.CL11.CL_DEVICE_HOST_UNIFIED_MEMORY;
 import static org.lwjgl.opencl.CL10.clGetDeviceInfo;
 import static org.lwjgl.opencl.CL10.clGetPlatformIDs;
 import static org.lwjgl.opencl.CL10.clGetPlatformInfo;
@@ -104,7 +105,8 @@ final class ClLibrary {
                             deviceInt(dev, CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(dev, CL_DEVICE_GLOBAL_MEM_SIZE),
                             deviceLong(dev, CL_DEVICE_LOCAL_MEM_SIZE), deviceLong(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
                             devicePointer(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE), deviceString(dev, CL_DEVICE_OPENCL_C_VERSION),
-                            deviceString(dev, CL_DRIVER_VERSION)));
+                            deviceString(dev, CL_DRIVER_VERSION),
+                            (type & CL_DEVICE_TYPE_CPU) != 0 || hostUnified(dev)));
                 }
             }
         }
@@ -146,6 +148,14 @@ final class ClLibrary {
             LongBuffer v = stack.mallocLong(1);
             ClCheck.check(clGetDeviceInfo(device, param, v, null), "clGetDeviceInfo");
             return v.get(0);
+        }
+    }
+
+    /** Whether the device's memory is the host's (an integrated GPU); false where the driver does not say. */
+    private static boolean hostUnified(long device) {
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            IntBuffer v = stack.mallocInt(1);
+            return clGetDeviceInfo(device, CL_DEVICE_HOST_UNIFIED_MEMORY, v, null) == 0 && v.get(0) != 0;
         }
     }
 
