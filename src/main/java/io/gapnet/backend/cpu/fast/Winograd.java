@@ -75,13 +75,18 @@ final class Winograd {
         void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more);
 
         /**
-         * dst[d0 + k*ds + l] = (B^T v)[k] for k < 6, with v[i] = src[s0 + i*ss + l], for every lane l < width();
-         * returns the largest |dst| written (NaN once a NaN was).
+         * The input transform {@code B^T d B} of a panel's 6x6 patches, lanes = tiles: patch element e of lane l
+         * at {@code p[e*width + l]}, {@code t} (36 x width) as scratch, transformed element (a, b) of lane l to
+         * {@code v[vBase + (a*6 + b)*vStride + l]}; returns the largest magnitude written (NaN once a NaN was).
          */
-        float inputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds);
+        float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride);
 
-        /** dst[d0 + k*ds + l] = (A^T v)[k] for k < 4, with v[i] = src[s0 + i*ss + l], for every lane l < width(). */
-        void outputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds);
+        /**
+         * The output transform {@code A^T m A}, lanes = tiles: element (a, b) of lane l at
+         * {@code m[mBase + (a*6 + b)*mStride + l]}, {@code t} (24 x width) as scratch, output (i, j) of lane l to
+         * {@code out[(i*4 + j)*width + l]}.
+         */
+        void outputTransform(float[] m, int mBase, int mStride, float[] t, float[] out);
     }
 
     /** {@link Lanes} in plain Java, 16 tiles a panel: the scalar fallback's. */
@@ -97,38 +102,59 @@ final class Winograd {
         }
 
         @Override
-        public float inputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds) {
+        public float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride) {
+            int nr = SCALAR_NR;
+            for (int k = 0; k < ALPHA; k++) inputLanes(nr, p, k * nr, ALPHA * nr, t, k * nr, ALPHA * nr);
             float peak = 0f;
-            for (int l = 0; l < SCALAR_NR; l++) {
-                float p0 = src[s0 + l], p1 = src[s0 + ss + l], p2 = src[s0 + 2 * ss + l];
-                float p3 = src[s0 + 3 * ss + l], p4 = src[s0 + 4 * ss + l], p5 = src[s0 + 5 * ss + l];
-                float r0 = 4f * p0 - 5f * p2 + p4, r1 = (p3 + p4) - 4f * (p1 + p2), r2 = (p4 - p3) + 4f * (p1 - p2);
-                float r3 = (p4 - p2) + 2f * (p3 - p1), r4 = (p4 - p2) - 2f * (p3 - p1), r5 = 4f * p1 - 5f * p3 + p5;
-                dst[d0 + l] = r0;
-                dst[d0 + ds + l] = r1;
-                dst[d0 + 2 * ds + l] = r2;
-                dst[d0 + 3 * ds + l] = r3;
-                dst[d0 + 4 * ds + l] = r4;
-                dst[d0 + 5 * ds + l] = r5;
-                peak = Math.max(peak, Math.max(Math.max(Math.abs(r0), Math.abs(r1)), Math.max(Math.abs(r2), Math.abs(r3))));
-                peak = Math.max(peak, Math.max(Math.abs(r4), Math.abs(r5)));
+            for (int a = 0; a < ALPHA; a++) {
+                peak = Math.max(peak, inputLanes(nr, t, a * ALPHA * nr, nr, v, vBase + a * ALPHA * vStride, vStride));
             }
             return peak;
         }
 
         @Override
-        public void outputCombine(float[] src, int s0, int ss, float[] dst, int d0, int ds) {
-            for (int l = 0; l < SCALAR_NR; l++) {
-                float m0 = src[s0 + l], m1 = src[s0 + ss + l], m2 = src[s0 + 2 * ss + l];
-                float m3 = src[s0 + 3 * ss + l], m4 = src[s0 + 4 * ss + l], m5 = src[s0 + 5 * ss + l];
-                float sum12 = m1 + m2, dif12 = m1 - m2, sum34 = m3 + m4, dif34 = m3 - m4;
-                dst[d0 + l] = m0 + sum12 + sum34;
-                dst[d0 + ds + l] = dif12 + 2f * dif34;
-                dst[d0 + 2 * ds + l] = sum12 + 4f * sum34;
-                dst[d0 + 3 * ds + l] = dif12 + 8f * dif34 + m5;
-            }
+        public void outputTransform(float[] m, int mBase, int mStride, float[] t, float[] out) {
+            int nr = SCALAR_NR;
+            for (int k = 0; k < ALPHA; k++) outputLanes(nr, m, mBase + k * mStride, ALPHA * mStride, t, k * nr, ALPHA * nr);
+            for (int a = 0; a < TILE; a++) outputLanes(nr, t, a * ALPHA * nr, nr, out, a * TILE * nr, nr);
         }
     };
+
+    /**
+     * dst[d0 + k*ds + l] = (B^T v)[k] for k < 6, with v[i] = src[s0 + i*ss + l], for every lane l < width;
+     * returns the largest |dst| written (NaN once a NaN was).
+     */
+    static float inputLanes(int width, float[] src, int s0, int ss, float[] dst, int d0, int ds) {
+        float peak = 0f;
+        for (int l = 0; l < width; l++) {
+            float p0 = src[s0 + l], p1 = src[s0 + ss + l], p2 = src[s0 + 2 * ss + l];
+            float p3 = src[s0 + 3 * ss + l], p4 = src[s0 + 4 * ss + l], p5 = src[s0 + 5 * ss + l];
+            float r0 = 4f * p0 - 5f * p2 + p4, r1 = (p3 + p4) - 4f * (p1 + p2), r2 = (p4 - p3) + 4f * (p1 - p2);
+            float r3 = (p4 - p2) + 2f * (p3 - p1), r4 = (p4 - p2) - 2f * (p3 - p1), r5 = 4f * p1 - 5f * p3 + p5;
+            dst[d0 + l] = r0;
+            dst[d0 + ds + l] = r1;
+            dst[d0 + 2 * ds + l] = r2;
+            dst[d0 + 3 * ds + l] = r3;
+            dst[d0 + 4 * ds + l] = r4;
+            dst[d0 + 5 * ds + l] = r5;
+            peak = Math.max(peak, Math.max(Math.max(Math.abs(r0), Math.abs(r1)), Math.max(Math.abs(r2), Math.abs(r3))));
+            peak = Math.max(peak, Math.max(Math.abs(r4), Math.abs(r5)));
+        }
+        return peak;
+    }
+
+    /** dst[d0 + k*ds + l] = (A^T v)[k] for k < 4, with v[i] = src[s0 + i*ss + l], for every lane l < width. */
+    static void outputLanes(int width, float[] src, int s0, int ss, float[] dst, int d0, int ds) {
+        for (int l = 0; l < width; l++) {
+            float m0 = src[s0 + l], m1 = src[s0 + ss + l], m2 = src[s0 + 2 * ss + l];
+            float m3 = src[s0 + 3 * ss + l], m4 = src[s0 + 4 * ss + l], m5 = src[s0 + 5 * ss + l];
+            float sum12 = m1 + m2, dif12 = m1 - m2, sum34 = m3 + m4, dif34 = m3 - m4;
+            dst[d0 + l] = m0 + sum12 + sum34;
+            dst[d0 + ds + l] = dif12 + 2f * dif34;
+            dst[d0 + 2 * ds + l] = sum12 + 4f * sum34;
+            dst[d0 + 3 * ds + l] = dif12 + 8f * dif34 + m5;
+        }
+    }
 
     /**
      * Whether d is a 3x3, stride-1, undilated convolution that Winograd runs in fewer steps than direct
@@ -336,15 +362,9 @@ final class Winograd {
                 }
             }
         }
-        // B^T d: down each of the 6 columns, then B^T (B^T d)^T across each of the 6 rows, lanes = tiles
-        float[] t = s.half;
-        for (int k = 0; k < ALPHA; k++) lanes.inputCombine(p, k * nr, ALPHA * nr, t, k * nr, ALPHA * nr);
-        // V[xi = a*6 + b][ch] of panel q at ((xi * qs + q) * c + ch) * nr
+        // B^T d: down each of the 6 columns, then across each of the 6 rows; V[xi][ch] of panel q at ((xi * qs + q) * c + ch) * nr
         int stride = qs * c * nr;
-        float peak = 0f;
-        for (int a = 0; a < ALPHA; a++) {
-            peak = Math.max(peak, lanes.inputCombine(t, a * ALPHA * nr, nr, s.v, ((a * ALPHA * qs + q) * c + ch) * nr, stride));
-        }
+        float peak = lanes.inputTransform(p, s.half, s.v, (q * c + ch) * nr, stride);
         return peak;
     }
 
@@ -381,8 +401,7 @@ final class Winograd {
         int nr = lanes.width();
         int stride = qs * rowsP * nr, base = (q * rowsP + r) * nr;
         // A^T m down each of the 6 columns (4 rows out), then across each of those 4 rows (4 columns out)
-        for (int k = 0; k < ALPHA; k++) lanes.outputCombine(s.m, base + k * stride, ALPHA * stride, t, k * nr, ALPHA * nr);
-        for (int a = 0; a < TILE; a++) lanes.outputCombine(t, a * ALPHA * nr, nr, out, a * TILE * nr, nr);
+        lanes.outputTransform(s.m, base, stride, t, out);
         int oh = d.outH(), ow = d.outW(), plane = oh * ow;
         float b = bias == null ? 0f : bias[o];
         boolean nonFinite = false;
