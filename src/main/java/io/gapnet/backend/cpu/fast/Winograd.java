@@ -412,7 +412,7 @@ final class Winograd {
             if (n < 0) break;
             int y0 = s.rows[at], x0 = s.cols[at], rows = Math.min(TILE, oh - y0), cols = Math.min(TILE, ow - x0);
             int pix = (n * d.oc() + o) * plane + y0 * ow + x0;
-            if (cols == TILE && inline) { // whole rows of 4, the activation inlined
+            if (cols == TILE && inline) { // whole rows of 4, unrolled
                 for (int i = 0; i < rows; i++) {
                     int idx = pix + i * ow, src = i * TILE * nr + l;
                     float v0 = out[src], v1 = out[src + nr], v2 = out[src + 2 * nr], v3 = out[src + 3 * nr];
@@ -447,7 +447,7 @@ final class Winograd {
                     v += b;
                     int idx = pix + i * ow + j;
                     if (residual != null) v += residual[idx];
-                    y[idx] = act.applyFast(v);
+                    y[idx] = inline ? (kind == Activation.Kind.RELU && v < 0 ? 0f : v) : act.applyFast(v);
                 }
             }
         }
