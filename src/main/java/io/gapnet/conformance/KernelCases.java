@@ -101,6 +101,10 @@ public final class KernelCases {
         c.add(conv("pointwise", new ConvDesc(2, 32, 10, 10, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.of(Activation.Kind.SIGMOID)), true, true));
         c.add(conv("pointwise", new ConvDesc(4, 20, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), false, true));
         c.add(conv("gather", new ConvDesc(2, 64, 9, 9, 12, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, relu), true, true));
+        // one reduction block (at most 256 steps) and more output channels than one row block of the fast CPU
+        // engine (32 panels of 6): the rows stream through the tile buffer in several blocks, columns cross images
+        c.add(conv("expand", new ConvDesc(2, 24, 5, 5, 400, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true));
+        c.add(conv("expand", new ConvDesc(1, 32, 6, 6, 460, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.leakyRelu(0.1f)), true, false));
         // strided convolutions on maps at least 14 wide (phase planes on the fast CPU path): a stem-like 7x7,
         // stride 3 with dilation and asymmetric pads, groups
         c.add(conv("phased", new ConvDesc(2, 8, 29, 31, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
