@@ -62,11 +62,7 @@ final class VectorGemm {
         // enough items for load balance (about four per thread), each as wide as the B block allows
         int perItem = Math.max(1, Math.min(MAX_PANELS, ceil((long) g * colPanels, 4L * threads)));
         int colItems = ceil(colPanels, perItem);
-        // with one reduction block nothing waits in the tile buffer between blocks: an item's row panels stream
-        // through it ROW_BLOCK at a time, so rows need not be split to bound it, and each column panel is packed
-        // once instead of once per row item (ResNet-50's 1x1 convolution from 256 to 1024 channels had five)
-        boolean oneBlock = k <= KC;
-        int rowItems = oneBlock ? 1 : ceil(rowPanels, MAX_ROW_PANELS);
+        int rowItems = ceil(rowPanels, MAX_ROW_PANELS);
         if ((long) g * colItems * rowItems < 2L * threads) {
             rowItems = Math.min(rowPanels, ceil(2L * threads, (long) g * colItems));
         }
@@ -77,23 +73,6 @@ final class VectorGemm {
             int q0 = cc * panelsPer, q1 = Math.min(colPanels, q0 + panelsPer), qs = q1 - q0;
             int ip0 = rc * rowsPerItem, ip1 = Math.min(rowPanels, ip0 + rowsPerItem);
             Scratch s = SCRATCH.get();
-            c.columnBases(q0 * NR, qs, s.bases);
-            if (oneBlock) {
-                for (int q = q0; q < q1; q++) b.pack(grp, 0, k, q * NR, s.b, (q - q0) * k * NR, s);
-                for (int ib = ip0; ib < ip1; ib += ROW_BLOCK) {
-                    int ie = Math.min(ip1, ib + ROW_BLOCK);
-                    for (int q = q0; q < q1; q++) {
-                        for (int ip = ib; ip < ie; ip++) {
-                            int t = ((ip - ib) * qs + (q - q0)) * MR * NR;
-                            micro(a.data, a.offset(grp, 0, k, ip), s.b, (q - q0) * k * NR, k, s.tiles, t, false);
-                        }
-                    }
-                    for (int ip = ib; ip < ie; ip++) {
-                        c.store(s.tiles, (ip - ib) * qs * MR * NR, qs, grp, ip * MR, Math.min(MR, a.m - ip * MR), q0 * NR, s.bases);
-                    }
-                }
-                return;
-            }
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
                 boolean more = k0 > 0;
@@ -109,6 +88,7 @@ final class VectorGemm {
                 }
             }
             // finished: write the item's tiles row by row, so each output row is one sequential run
+            c.columnBases(q0 * NR, qs, s.bases);
             for (int ip = ip0; ip < ip1; ip++) {
                 c.store(s.tiles, (ip - ip0) * qs * MR * NR, qs, grp, ip * MR, Math.min(MR, a.m - ip * MR), q0 * NR, s.bases);
             }
