@@ -105,6 +105,17 @@ public final class KernelCases {
         // engine (32 panels of 6): the rows stream through the tile buffer in several blocks, columns cross images
         c.add(conv("expand", new ConvDesc(2, 24, 5, 5, 400, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true));
         c.add(conv("expand", new ConvDesc(1, 32, 6, 6, 460, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.leakyRelu(0.1f)), true, false));
+        // small outputs (a late layer at batch 1 or 2) that the fast CPU engine computes transposed, pixels as rows
+        // and channels as columns: 3x3 on 7x7 with residual, stride 2 with uneven pads, a reduction past one block,
+        // dilation
+        c.add(conv("transposed", new ConvDesc(1, 64, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
+        c.add(conv("transposed", new ConvDesc(2, 40, 14, 13, 64, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 1, Activation.clip(-0.5f, 0.5f)),
+                true, false));
+        c.add(conv("transposed", new ConvDesc(1, 300, 6, 6, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.leakyRelu(0.1f)),
+                true, false));
+        c.add(conv("transposed", new ConvDesc(1, 16, 9, 9, 32, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, Activation.of(Activation.Kind.SIGMOID)),
+                false, true));
+        c.add(conv("transposed", new ConvDesc(1, 64, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true).withSpecialValues());
         // strided convolutions on maps at least 14 wide (phase planes on the fast CPU path): a stem-like 7x7,
         // stride 3 with dilation and asymmetric pads, groups
         c.add(conv("phased", new ConvDesc(2, 8, 29, 31, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, relu), true, true));

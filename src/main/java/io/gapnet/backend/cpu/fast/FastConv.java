@@ -73,7 +73,8 @@ final class FastConv {
     static String describe() {
         String winograd = Winograd.enabled ? "; 3x3 stride 1 by Winograd F(4x4,3x3) where it saves work"
                 : "; Winograd off (-Dgapnet.cpu.winograd=false)";
-        return (FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused"
+        return (FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused; outputs of at most"
+                + " 128 pixels (7x7 maps at batch 1 and 2) transposed, pixels as rows, where that pads the register tile less"
                 : "im2col + scalar SGEMM") + winograd;
     }
 
@@ -95,6 +96,11 @@ final class FastConv {
             Winograd.Weights u = wBuf.derived(Winograd.Weights.class, a -> a.matches(d), () -> Winograd.Weights.of(d, wBuf.data()));
             // a non-finite or huge value met on the way (it would spread over whole tiles): the direct path below decides
             if (u.finite && Winograd.run(d, x, u, bias, res, y, lanes)) return;
+        }
+        if (engine != null && engine.transposes(d)) {
+            TransposedWeights t = wBuf.derived(TransposedWeights.class, a -> a.matches(d), () -> TransposedWeights.of(d, wBuf.data()));
+            engine.conv2dTransposed(d, x, t, bias, res, y);
+            return;
         }
         if (engine != null) {
             float[] w = wBuf.data();

@@ -12,6 +12,18 @@ public interface FastEngine {
     /** y = act(conv(x, w) + bias + residual) for d; w is the weights packed as [group][oc/g][c/g*kh*kw]. */
     void conv2d(ConvDesc d, float[] x, PackedA w, float[] bias, float[] residual, float[] y);
 
+    /**
+     * Whether d's output is small enough (a late layer at batch 1 or 2) that {@link #conv2dTransposed} wastes less
+     * of the register tile on padding than {@link #conv2d}.
+     */
+    boolean transposes(ConvDesc d);
+
+    /**
+     * {@link #conv2d} computed as its transpose: output pixels of all images as the micro-kernel's rows, output
+     * channels as its columns; {@code wt} is the weights packed for that ({@link TransposedWeights#of}), group 1.
+     */
+    void conv2dTransposed(ConvDesc d, float[] x, TransposedWeights wt, float[] bias, float[] residual, float[] y);
+
     /** y = max pool of x; false (nothing written) for the dilated pools it leaves to the scalar path. */
     boolean maxPool(PoolDesc d, float[] x, float[] y);
 

@@ -33,6 +33,10 @@ final class VectorConv implements FastEngine {
 
     private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> WIDE = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> PACKED_ROWS = new ThreadLocal<>();
+    /** Output pixels (of all images) up to which {@link #transposes} considers the transposed product. */
+    private static final int MAX_TRANSPOSED_PIXELS = 128;
 
     @Override
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
@@ -53,6 +57,52 @@ final class VectorConv implements FastEngine {
     @Override
     public boolean maxPool(PoolDesc d, float[] x, float[] y) {
         return VectorPool.maxPool(d, x, y);
+    }
+
+    /**
+     * Group 1, at most {@link #MAX_TRANSPOSED_PIXELS} output pixels, and at least a tenth less padding with pixels
+     * as 6-row panels and channels as 32-column panels than the other way round: a 7x7 map at batch 1 is 49 of 64
+     * columns (two panels) but 49 of 54 rows.
+     */
+    @Override
+    public boolean transposes(ConvDesc d) {
+        long pixels = (long) d.n() * d.outH() * d.outW(), k = (long) d.c() * d.kh() * d.kw();
+        if (d.group() != 1 || pixels == 0 || pixels > MAX_TRANSPOSED_PIXELS || pixels * k > MAX_SCRATCH) return false;
+        int nr = VectorGemm.NR, mr = VectorGemm.MR;
+        double columnsWay = (double) VectorGemm.ceil(pixels, nr) * nr / pixels;
+        double rowsWay = (double) VectorGemm.ceil(pixels, mr) * mr / pixels * VectorGemm.ceil(d.oc(), nr) * nr / d.oc();
+        return rowsWay < 0.9 * columnsWay;
+    }
+
+    @Override
+    public void conv2dTransposed(ConvDesc d, float[] x, TransposedWeights wt, float[] bias, float[] residual, float[] y) {
+        int p = d.outH() * d.outW(), rows = d.n() * p, k = d.c() * d.kh() * d.kw();
+        float[] xt = scratch(ROWS, (long) rows * k);
+        im2colRows(d, x, xt);
+        PackedA a = PackedA.pack(1, rows, k, xt, 0, 0, k, 1, PACKED_ROWS.get());
+        PACKED_ROWS.set(a.data());
+        VectorGemm.run(a, wt, VectorGemm.Target.transposed(y, d.n(), p, d.oc(), bias, residual, d.act()));
+    }
+
+    /** xt[i][(ci*kh + ky)*kw + kx] = the input under tap (ky, kx) of output pixel i (of all images), 0 in the padding. */
+    private static void im2colRows(ConvDesc d, float[] x, float[] xt) {
+        int ow = d.outW(), p = d.outH() * ow, h = d.h(), w = d.w(), kh = d.kh(), kw = d.kw(), c = d.c();
+        int k = c * kh * kw;
+        Parallel.run(d.n() * p, i -> {
+            int img = i / p, pix = i - img * p, oy = pix / ow, ox = pix - oy * ow;
+            int y0 = oy * d.strideH() - d.padTop(), x0 = ox * d.strideW() - d.padLeft();
+            for (int ci = 0, at = i * k; ci < c; ci++) {
+                int plane = (img * c + ci) * h * w;
+                for (int ky = 0; ky < kh; ky++) {
+                    int iy = y0 + ky * d.dilationH();
+                    boolean rowIn = iy >= 0 && iy < h;
+                    for (int kx = 0; kx < kw; kx++, at++) {
+                        int ix = x0 + kx * d.dilationW();
+                        xt[at] = rowIn && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
+                    }
+                }
+            }
+        });
     }
 
     @Override

@@ -68,6 +68,8 @@ final class VectorGemm {
         }
         int rowsPerItem = ceil(rowPanels, rowItems);
         int rItems = ceil(rowPanels, rowsPerItem), cItems = colItems, panelsPer = perItem;
+        // columns that are already in panel form (constant weights of a transposed product) are read in place
+        TransposedWeights packed = b instanceof TransposedWeights t ? t : null;
         Parallel.run(g * rItems * cItems, item -> {
             int cc = item % cItems, rest = item / cItems, rc = rest % rItems, grp = rest / rItems;
             int q0 = cc * panelsPer, q1 = Math.min(colPanels, q0 + panelsPer), qs = q1 - q0;
@@ -76,13 +78,17 @@ final class VectorGemm {
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
                 boolean more = k0 > 0;
-                for (int q = q0; q < q1; q++) b.pack(grp, k0, kc, q * NR, s.b, (q - q0) * kc * NR, s);
+                if (packed == null) {
+                    for (int q = q0; q < q1; q++) b.pack(grp, k0, kc, q * NR, s.b, (q - q0) * kc * NR, s);
+                }
                 for (int ib = ip0; ib < ip1; ib += ROW_BLOCK) {
                     int ie = Math.min(ip1, ib + ROW_BLOCK);
                     for (int q = q0; q < q1; q++) {
+                        float[] bp = packed == null ? s.b : packed.data();
+                        int bi = packed == null ? (q - q0) * kc * NR : packed.offset(k0, kc, q);
                         for (int ip = ib; ip < ie; ip++) {
                             int t = ((ip - ip0) * qs + (q - q0)) * MR * NR;
-                            micro(a.data, a.offset(grp, k0, kc, ip), s.b, (q - q0) * kc * NR, kc, s.tiles, t, more);
+                            micro(a.data, a.offset(grp, k0, kc, ip), bp, bi, kc, s.tiles, t, more);
                         }
                     }
                 }
@@ -204,10 +210,20 @@ final class VectorGemm {
         final boolean epilogue;
         /** An activation without a vector form, applied value by value after the vector store. */
         final boolean scalarAct;
+        /**
+         * 0, or the pixels per image of a transposed product ({@link #transposed}): rows are pixels of all images,
+         * columns are output channels, bias is per column.
+         */
+        final int pixels;
 
         /** Columns [0, columns) in images of cpi columns; bias, residual and act apply at the final store. */
         Target(float[] c, int base, int columns, int cpi, int imageStride, int rowStride, int m, float[] bias,
                float[] residual, Activation act) {
+            this(c, base, columns, cpi, imageStride, rowStride, m, bias, residual, act, 0);
+        }
+
+        private Target(float[] c, int base, int columns, int cpi, int imageStride, int rowStride, int m, float[] bias,
+                       float[] residual, Activation act, int pixels) {
             this.c = c;
             this.base = base;
             this.columns = columns;
@@ -220,7 +236,17 @@ final class VectorGemm {
             this.act = act;
             this.epilogue = bias != null || residual != null || act.kind() != Activation.Kind.NONE;
             this.scalarAct = epilogue && !vectorised(act);
+            this.pixels = pixels;
             if (cpi <= 0 || (long) columns > Integer.MAX_VALUE) throw new IllegalArgumentException("bad column layout");
+        }
+
+        /**
+         * The NCHW output y of a convolution computed transposed: row i is pixel i % pixels of image i / pixels,
+         * column j is output channel j of {@code channels}; bias[j], the residual (same index) and act apply.
+         */
+        static Target transposed(float[] y, int images, int pixels, int channels, float[] bias, float[] residual,
+                                 Activation act) {
+            return new Target(y, 0, channels, channels, 0, 0, images * pixels, bias, residual, act, pixels);
         }
 
         /** A plain row-major matrix at c[cOff], rows of each group after the previous group's m, leading dimension ldc, no epilogue. */
@@ -235,6 +261,10 @@ final class VectorGemm {
          * next image or pass the last column (masked vector stores were several times slower there).
          */
         void store(float[] tiles, int t0, int panels, int g, int i0, int rows, int j0, int[] bases) {
+            if (pixels > 0) {
+                storeTransposed(tiles, t0, i0, rows, j0, Math.min(columns, j0 + panels * NR));
+                return;
+            }
             int row0 = g * m + i0;
             int end = Math.min(columns, j0 + panels * NR), vectors = (end - j0 + V - 1) / V;
             for (int r = 0; r < rows; r++) {
@@ -270,6 +300,23 @@ final class VectorGemm {
             for (int v = 0; v < 2 * panels; v++) {
                 int j = j0 + v * V, img = j / cpi, col = j - img * cpi;
                 bases[v] = j < columns && col + V <= cpi ? base + img * imageStride + col : -1;
+            }
+        }
+
+        /** Rows i0 .. i0 + rows (pixels) and columns j0 .. end (channels) of a transposed product, one value at a time. */
+        private void storeTransposed(float[] tiles, int t0, int i0, int rows, int j0, int end) {
+            for (int r = 0; r < rows; r++) {
+                int i = i0 + r, img = i / pixels, at = img * columns * pixels + (i - img * pixels);
+                for (int j = j0; j < end; j++) {
+                    int jj = j - j0, idx = at + j * pixels;
+                    float v = tiles[t0 + (jj / NR) * MR * NR + r * NR + jj % NR];
+                    if (epilogue) {
+                        if (bias != null) v += bias[j];
+                        if (residual != null) v += residual[idx];
+                        v = activate(act, v);
+                    }
+                    c[idx] = v;
+                }
             }
         }
 

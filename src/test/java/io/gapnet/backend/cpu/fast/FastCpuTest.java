@@ -44,6 +44,28 @@ class FastCpuTest {
     }
 
     @Test
+    void smallOutputsAreComputedTransposedAndTheSameWeightsServeBothForms() {
+        FastEngine engine = FastEngine.best();
+        // ResNet-50's last 3x3 layer, narrowed: batch 1 (49 pixels: 54 rows against 64 columns) and batch 8
+        ConvDesc b1 = new ConvDesc(1, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
+        ConvDesc b8 = new ConvDesc(8, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
+        if (engine != null && VectorGemm.NR >= 16) {
+            assertTrue(engine.transposes(b1), "batch 1 on a 7x7 map is computed transposed");
+            assertTrue(!engine.transposes(b8), "batch 8 on a 7x7 map (392 pixels) is not");
+        }
+        float[] weights = random((int) b1.weightSize(), 5);
+        try (CpuBackend fast = CpuBackend.fast(); Queue q = fast.openQueue();
+             DeviceBuffer w = fast.allocate(weights.length, "w")) {
+            q.upload(weights, 0, w, 0, weights.length);
+            w.markConstant();
+            for (ConvDesc d : new ConvDesc[] {b1, b8, b1, b8}) {
+                float[][] out = conv(fast, w, d, random((int) d.inputSize(), d.n()), weights);
+                Approx.assertClose(out[1], out[0], 1e-4, 1e-4);
+            }
+        }
+    }
+
+    @Test
     void constantWeightsArePackedOnceAndServeEveryShapeOfTheSameConvolution() {
         ConvDesc d1 = new ConvDesc(1, 16, 20, 20, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
         ConvDesc d2 = new ConvDesc(3, 16, 9, 31, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
