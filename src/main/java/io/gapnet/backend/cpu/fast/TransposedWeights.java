@@ -8,7 +8,7 @@ import io.gapnet.backend.ConvDesc;
  * {@link PackedA#KC} steps, per panel of {@link VectorGemm#NR} channels, the panel's channels for each step next to
  * each other, zero past the last channel), so the engine reads them in place. Made once per constant weight buffer.
  */
-final class TransposedWeights implements Columns {
+public final class TransposedWeights implements Columns {
     private final float[] data;
     private final int oc, k, panels;
 

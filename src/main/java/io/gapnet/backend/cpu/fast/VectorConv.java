@@ -60,15 +60,17 @@ final class VectorConv implements FastEngine {
     }
 
     /**
-     * Group 1, at most {@link #MAX_TRANSPOSED_PIXELS} output pixels, and at least a tenth less padding with pixels
+     * Group 1, at most {@link #MAX_TRANSPOSED_PIXELS} output pixels (and gathered rows and packed weights within
+     * the scratch bound), and at least a tenth less padding with pixels
      * as 6-row panels and channels as 32-column panels than the other way round: a 7x7 map at batch 1 is 49 of 64
      * columns (two panels) but 49 of 54 rows.
      */
     @Override
     public boolean transposes(ConvDesc d) {
         long pixels = (long) d.n() * d.outH() * d.outW(), k = (long) d.c() * d.kh() * d.kw();
-        if (d.group() != 1 || pixels == 0 || pixels > MAX_TRANSPOSED_PIXELS || pixels * k > MAX_SCRATCH) return false;
         int nr = VectorGemm.NR, mr = VectorGemm.MR;
+        if (d.group() != 1 || pixels == 0 || pixels > MAX_TRANSPOSED_PIXELS || pixels * k > MAX_SCRATCH
+                || (long) VectorGemm.ceil(d.oc(), nr) * nr * k > MAX_SCRATCH) return false;
         double columnsWay = (double) VectorGemm.ceil(pixels, nr) * nr / pixels;
         double rowsWay = (double) VectorGemm.ceil(pixels, mr) * mr / pixels * VectorGemm.ceil(d.oc(), nr) * nr / d.oc();
         return rowsWay < 0.9 * columnsWay;
