@@ -14,10 +14,17 @@ import java.nio.file.Path;
  * becomes a {@link io.gapnet.DeviceOutOfMemoryException} instead.
  */
 public final class HostMemory {
+    /** Physical memory does not change while the process runs: asked once. */
+    private static final long PHYSICAL = totalMemory();
+
     private HostMemory() {}
 
     /** The machine's physical memory in bytes, or -1 where the JVM cannot tell. */
     public static long physical() {
+        return PHYSICAL;
+    }
+
+    private static long totalMemory() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             long total = os.getTotalMemorySize();
             return total > 0 ? total : -1;

@@ -47,12 +47,19 @@ public final class ClBackend implements Backend {
     private final Map<String, Long> programs = new HashMap<>();
     private final AtomicLong liveCount = new AtomicLong();
     private final AtomicLong liveBytes = new AtomicLong();
+    /** {@link ClDevice#memoryLimit()}, fixed for the backend's life (physical memory and -Xmx do not change). */
+    private final long memoryLimit;
+    /** Said in an out-of-memory message on a device whose memory is host memory, else empty. */
+    private final String hostMemoryNote;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Guards the service queue (used to zero new buffers) and the program cache. */
     private final Object lock = new Object();
 
     ClBackend(ClDevice dev) {
         this.dev = dev;
+        this.memoryLimit = dev.memoryLimit();
+        this.hostMemoryNote = dev.sharesHostMemory() ? " (" + dev.name() + "'s memory is this machine's RAM: gapnet keeps"
+                + " its buffers within physical memory less the Java heap's maximum and a reserve)" : "";
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             PointerBuffer props = stack.mallocPointer(3).put(0x1084 /* CL_CONTEXT_PLATFORM */).put(dev.platform()).put(0).flip();
@@ -122,26 +129,23 @@ public final class ClBackend implements Backend {
      * it would grow the process until the kernel killed it.
      */
     private void reserve(long bytes, String label) {
-        long limit = dev.memoryLimit();
-        String why = dev.sharesHostMemory() ? " (" + dev.name() + "'s memory is this machine's RAM: gapnet keeps its"
-                + " buffers within physical memory less the Java heap's maximum and a reserve)" : "";
         long used;
         do {
             used = liveBytes.get();
-            if (used + bytes > limit) {
+            if (used + bytes > memoryLimit) {
                 throw new DeviceOutOfMemoryException(name() + ": '" + label + "' needs " + (bytes >> 20) + " MiB but "
-                        + (used >> 20) + " MiB of the " + (limit >> 20) + " MiB gapnet may use on " + dev.name()
-                        + " are in use" + why + "; use a smaller batch or input size, or close other Sessions");
+                        + (used >> 20) + " MiB of the " + (memoryLimit >> 20) + " MiB gapnet may use on " + dev.name()
+                        + " are in use" + hostMemoryNote + "; use a smaller batch or input size, or close other Sessions");
             }
         } while (!liveBytes.compareAndSet(used, used + bytes));
         if (dev.sharesHostMemory()) {
             long available = HostMemory.available();
-            long free = available - HostMemory.reserve();
+            long reserve = HostMemory.reserve(), free = available - reserve;
             if (available >= 0 && bytes > free) {
                 liveBytes.addAndGet(-bytes);
                 throw new DeviceOutOfMemoryException(name() + ": '" + label + "' needs " + (bytes >> 20) + " MiB but "
                         + "this machine has " + (Math.max(0, free) >> 20) + " MiB available beyond a reserve of "
-                        + (HostMemory.reserve() >> 20) + " MiB" + why + "; use a smaller batch or input size, or free"
+                        + (reserve >> 20) + " MiB" + hostMemoryNote + "; use a smaller batch or input size, or free"
                         + " memory");
             }
         }

@@ -36,7 +36,7 @@ final class VectorConv implements FastEngine {
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> PACKED_ROWS = new ThreadLocal<>();
     /** Output pixels (of all images) up to which {@link #transposes} considers the transposed product. */
-    private static final int MAX_TRANSPOSED_PIXELS = 128;
+    static final int MAX_TRANSPOSED_PIXELS = 128;
 
     @Override
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
