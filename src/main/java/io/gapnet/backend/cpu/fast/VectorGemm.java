@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * counter. Inside an item, per reduction block of KC steps, one packed column panel (KC x NR) stays in L1
  * while the A panels of a row block (in L2) meet it; a {@link #micro} call keeps an MR x NR tile of C in
  * twelve vector registers, partial sums wait in the thread's L2 tile buffer between reduction blocks, and
- * the finished item is written out row by row.
+ * each tile is written out (epilogue included) right after its last block, while it is still in L1.
  */
 final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -75,9 +75,10 @@ final class VectorGemm {
             int q0 = cc * panelsPer, q1 = Math.min(colPanels, q0 + panelsPer), qs = q1 - q0;
             int ip0 = rc * rowsPerItem, ip1 = Math.min(rowPanels, ip0 + rowsPerItem);
             Scratch s = SCRATCH.get();
+            c.columnBases(q0 * NR, qs, s.bases);
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
-                boolean more = k0 > 0;
+                boolean more = k0 > 0, last = k0 + kc == k;
                 if (packed == null) {
                     for (int q = q0; q < q1; q++) b.pack(grp, k0, kc, q * NR, s.b, (q - q0) * kc * NR, s);
                 }
@@ -89,14 +90,12 @@ final class VectorGemm {
                         for (int ip = ib; ip < ie; ip++) {
                             int t = ((ip - ip0) * qs + (q - q0)) * MR * NR;
                             micro(a.data, a.offset(grp, k0, kc, ip), bp, bi, kc, s.tiles, t, more);
+                            // a finished tile goes out at once, while it is in L1: its output and residual
+                            // traffic then overlaps the next tiles' arithmetic instead of following it
+                            if (last) c.finish(s.tiles, t, grp, ip * MR, Math.min(MR, a.m - ip * MR), q * NR, s.bases, 2 * (q - q0));
                         }
                     }
                 }
-            }
-            // finished: write the item's tiles row by row, so each output row is one sequential run
-            c.columnBases(q0 * NR, qs, s.bases);
-            for (int ip = ip0; ip < ip1; ip++) {
-                c.store(s.tiles, (ip - ip0) * qs * MR * NR, qs, grp, ip * MR, Math.min(MR, a.m - ip * MR), q0 * NR, s.bases);
             }
         });
     }
@@ -255,41 +254,66 @@ final class VectorGemm {
         }
 
         /**
-         * Writes finished tiles to rows i0 .. i0 + rows of group g: {@code panels} tiles side by side, the tile
-         * for columns [j0 + q*NR, j0 + (q+1)*NR) at tiles[t0 + q*MR*NR] (row r at + r*NR). Row by row, whole
-         * vectors where a vector's columns lie in one image, one value at a time where they cross into the
-         * next image or pass the last column (masked vector stores were several times slower there).
+         * Writes one finished MR x NR tile (at tiles[t]) to rows i0 .. i0 + rows of group g and columns
+         * [j0, j0 + NR), whose two vectors' row-0 positions are bases[v0] and bases[v0 + 1]. A whole tile whose
+         * vectors each lie in one image takes a short loop of vector loads (the tile is in L1), epilogue and
+         * stores; any other tile goes through {@link #storeEdge}.
          */
-        void store(float[] tiles, int t0, int panels, int g, int i0, int rows, int j0, int[] bases) {
-            if (pixels > 0) {
-                storeTransposed(tiles, t0, i0, rows, j0, Math.min(columns, j0 + panels * NR));
+        void finish(float[] tiles, int t, int g, int i0, int rows, int j0, int[] bases, int v0) {
+            int at0 = bases[v0], at1 = bases[v0 + 1];
+            if (pixels > 0 || scalarAct || rows < MR || at0 < 0 || at1 < 0) {
+                storeEdge(tiles, t, g, i0, rows, j0, bases, v0);
                 return;
             }
-            int row0 = g * m + i0;
-            int end = Math.min(columns, j0 + panels * NR), vectors = (end - j0 + V - 1) / V;
+            int row = g * m + i0, step = rowStride;
+            at0 += row * step;
+            at1 += row * step;
+            for (int r = 0; r < MR; r++, row++, t += NR, at0 += step, at1 += step) {
+                float b = bias == null ? 0f : bias[row];
+                put(FloatVector.fromArray(S, tiles, t), b, at0);
+                put(FloatVector.fromArray(S, tiles, t + V), b, at1);
+            }
+        }
+
+        /**
+         * {@link #finish} for the other tiles: fewer than MR rows; vectors that cross into the next image or pass
+         * the last column, stored one value at a time (masked vector stores were several times slower there);
+         * activations without a vector form, applied value by value after the vector store; transposed products.
+         */
+        private void storeEdge(float[] tiles, int t, int g, int i0, int rows, int j0, int[] bases, int v0) {
+            int end = Math.min(columns, j0 + NR);
+            if (pixels > 0) {
+                storeTransposed(tiles, t, i0, rows, j0, end);
+                return;
+            }
+            int row0 = g * m + i0, vectors = (end - j0 + V - 1) / V;
             for (int r = 0; r < rows; r++) {
                 int row = row0 + r, rowAt = row * rowStride;
                 float b = bias == null ? 0f : bias[row];
                 for (int v = 0; v < vectors; v++) {
-                    int t = t0 + (v >> 1) * MR * NR + r * NR + (v & 1) * V;
-                    if (bases[v] < 0) {
+                    int tv = t + r * NR + v * V;
+                    if (bases[v0 + v] < 0) {
                         int j = j0 + v * V;
-                        storeScalar(tiles, t, row, j, Math.min(V, end - j), b);
+                        storeScalar(tiles, tv, row, j, Math.min(V, end - j), b);
                         continue;
                     }
-                    int at = bases[v] + rowAt;
-                    FloatVector x = FloatVector.fromArray(S, tiles, t);
-                    if (epilogue) {
-                        x = x.add(b);
-                        if (residual != null) x = x.add(FloatVector.fromArray(S, residual, at));
-                        x = activate(act, x);
-                    }
-                    x.intoArray(c, at);
+                    int at = bases[v0 + v] + rowAt;
+                    put(FloatVector.fromArray(S, tiles, tv), b, at);
                     if (scalarAct) {
                         for (int l = at; l < at + V; l++) c[l] = act.applyFast(c[l]);
                     }
                 }
             }
+        }
+
+        /** c[at] = act(x + b + residual[at]), as far as this target has an epilogue. */
+        private void put(FloatVector x, float b, int at) {
+            if (epilogue) {
+                x = x.add(b);
+                if (residual != null) x = x.add(FloatVector.fromArray(S, residual, at));
+                x = activate(act, x);
+            }
+            x.intoArray(c, at);
         }
 
         /**
@@ -304,12 +328,12 @@ final class VectorGemm {
         }
 
         /** Rows i0 .. i0 + rows (pixels) and columns j0 .. end (channels) of a transposed product, one value at a time. */
-        private void storeTransposed(float[] tiles, int t0, int i0, int rows, int j0, int end) {
+        private void storeTransposed(float[] tiles, int t, int i0, int rows, int j0, int end) {
             for (int r = 0; r < rows; r++) {
                 int i = i0 + r, img = i / pixels, at = img * columns * pixels + (i - img * pixels);
                 for (int j = j0; j < end; j++) {
-                    int jj = j - j0, idx = at + j * pixels;
-                    float v = tiles[t0 + (jj / NR) * MR * NR + r * NR + jj % NR];
+                    int idx = at + j * pixels;
+                    float v = tiles[t + r * NR + j - j0];
                     if (epilogue) {
                         if (bias != null) v += bias[j];
                         if (residual != null) v += residual[idx];
@@ -346,7 +370,7 @@ final class VectorGemm {
                 for (int i0 = 0; i0 < a.m; i0 += MR) {
                     for (int j0 = 0; j0 < columns; j0 += NR) {
                         columnBases(j0, 1, bases);
-                        store(zero, 0, 1, g, i0, Math.min(MR, a.m - i0), j0, bases);
+                        finish(zero, 0, g, i0, Math.min(MR, a.m - i0), j0, bases, 0);
                     }
                 }
             }
