@@ -304,12 +304,27 @@ public final class Classifier implements AutoCloseable {
                 s = Session.open(resolved.graph(), backend != null ? backend : owned);
                 Classifier c = new Classifier(s, owned, p, l, top, threshold);
                 c.checkLabelsEarly();
+                c.prepareEarly();
                 return c;
             } catch (RuntimeException e) {
                 if (s != null) s.close();
                 if (owned != null) owned.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * With a fixed input size, the plan for one image and the packed weights are made now rather than at the first
+     * image (a model with fixed input shapes was prepared when its Session opened; this covers dynamic ones).
+     */
+    private void prepareEarly() {
+        int[] shape = preprocessing.inputShape();
+        if (shape == null) return;
+        try {
+            session.prepare(java.util.Map.of(session.singleInputName(), shape));
+        } catch (RuntimeException e) {
+            // the model wants another input shape or several inputs, or memory is short: the first image says so
         }
     }
 

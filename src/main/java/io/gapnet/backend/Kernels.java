@@ -9,6 +9,14 @@ public interface Kernels {
     /** 2-D convolution with optional bias and residual (null when absent) and a fused activation. */
     void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y);
 
+    /**
+     * Makes now, ahead of the first {@link #conv2d} with {@code d}, whatever form of the constant weights {@code w}
+     * that call keeps with the buffer (packed or transformed weights), so that the first run does not pay for it.
+     * Nothing where a backend keeps no such form, or where {@code w} is not constant.
+     */
+    default void prepareConv2d(ConvDesc d, DeviceBuffer w) {
+    }
+
     /** Inference batch normalisation of [n, c, spatial] data: {@code (x - mean) / sqrt(var + eps) * scale + bias}. */
     void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
                    DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y);

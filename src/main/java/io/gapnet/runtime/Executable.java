@@ -111,6 +111,29 @@ final class Executable {
         return plan;
     }
 
+    /**
+     * Does now what the first run would otherwise do first: one execution context (queue and activation memory) and
+     * the backend's own forms of the constant inputs of every {@link Step.Preparing} step (packed weights).
+     */
+    void prepare() {
+        Context ctx = borrow();
+        boolean healthy = false;
+        try {
+            Kernels k = ctx.queue.kernels();
+            for (Step s : plan.steps) {
+                if (!(s.kernel() instanceof Step.Preparing p)) continue;
+                DeviceBuffer[] in = new DeviceBuffer[s.inputs().length];
+                for (int j = 0; j < in.length; j++) in[j] = s.inputs()[j] < 0 ? null : constants[s.inputs()[j]];
+                p.prepare(k, in);
+            }
+            ctx.queue.synchronize();
+            healthy = true;
+        } finally {
+            if (healthy) idle.push(ctx);
+            else discard(ctx);
+        }
+    }
+
     Map<String, Tensor> run(Map<String, Tensor> inputs, StepListener listener, boolean checkFinite) {
         return withContext(ctx -> {
             Queue q = ctx.queue;

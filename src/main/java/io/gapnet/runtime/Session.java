@@ -43,6 +43,55 @@ public final class Session implements AutoCloseable {
         this.backend = backend;
         this.options = options;
         initializers.addAll(this.graph.initializers().values());
+        Map<String, int[]> fixed = options.prepareAtOpen() ? fixedInputShapes(this.graph) : null;
+        if (fixed != null) {
+            try {
+                prepare(fixed);
+            } catch (RuntimeException e) {
+                // preparing is only a head start: a declared shape the model cannot run, an unsupported op, too little
+                // memory leave the work to the first run, which reports the problem where the caller expects it
+            }
+        }
+    }
+
+    /**
+     * The model's inputs with a dynamic first dimension set to 1, when every input is float32 with a known shape and
+     * no other dimension is dynamic; otherwise null.
+     */
+    static Map<String, int[]> fixedInputShapes(Graph graph) {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (ValueInfo in : graph.inputs()) {
+            long[] dims = in.dims();
+            if (in.dtype() != DType.FLOAT32 || dims == null) return null;
+            int[] shape = new int[dims.length];
+            for (int i = 0; i < dims.length; i++) {
+                long d = dims[i] < 0 && i == 0 ? 1 : dims[i];
+                if (d <= 0 || d > Integer.MAX_VALUE) return null;
+                shape[i] = (int) d;
+            }
+            shapes.put(in.name(), shape);
+        }
+        return shapes.isEmpty() ? null : shapes;
+    }
+
+    /**
+     * Does ahead of the first run at these input shapes what that run would otherwise do first: compiles and caches the
+     * plan, uploads the weights, allocates one execution context, and lets the backend make its packed forms of the
+     * weights. {@link #open} does this for the model's own input shapes (see {@link SessionOptions#prepareAtOpen}).
+     */
+    public void prepare(Map<String, int[]> shapes) {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            Executable exe = executable(floatSigs(shapes), List.of());
+            try {
+                exe.prepare();
+            } finally {
+                exe.release();
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Opens a session of {@code graph} on {@code backend}; the caller keeps ownership of the backend. */
@@ -204,9 +253,13 @@ public final class Session implements AutoCloseable {
     /** Compiles (or finds) the plan for these input shapes without running it; float inputs only. */
     public Plan plan(Map<String, int[]> shapes) {
         checkOpen();
+        return Compiler.compile(graph, floatSigs(shapes), List.of());
+    }
+
+    private static Map<String, Compiler.InputSig> floatSigs(Map<String, int[]> shapes) {
         Map<String, Compiler.InputSig> sigs = new LinkedHashMap<>();
         shapes.forEach((k, v) -> sigs.put(k, new Compiler.InputSig(v, DType.FLOAT32, null)));
-        return Compiler.compile(graph, sigs, List.of());
+        return sigs;
     }
 
     /**

@@ -19,4 +19,12 @@ public record Step(String op, String node, int[] inputs, int output, String shap
     public interface Kernel {
         void run(Kernels k, DeviceBuffer[] in, DeviceBuffer out);
     }
+
+    /**
+     * A launch with work that can be done once, before the first run: making the backend's own form of a constant
+     * input (packed or transformed weights). {@code in} holds the constant inputs; the others are null.
+     */
+    public interface Preparing extends Kernel {
+        void prepare(Kernels k, DeviceBuffer[] in);
+    }
 }

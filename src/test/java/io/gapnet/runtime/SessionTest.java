@@ -271,4 +271,47 @@ class SessionTest {
             Approx.assertTensor(new int[] {2, 2}, new float[] {0, 0, 5, 0}, y);
         }
     }
+
+    /** Conv 3x3 (no padding) -> Relu -> GlobalAveragePool -> Flatten over an input declared as {@code dims}. */
+    private static Graph convGap(long... dims) {
+        Map<String, Tensor> w = Map.of("w", random(11, 4, 3, 3, 3));
+        List<Node> nodes = List.of(
+                new Node("conv", "Conv", List.of("x", "w"), List.of("c"), Attributes.none()),
+                new Node("relu", "Relu", List.of("c"), List.of("r"), Attributes.none()),
+                new Node("gap", "GlobalAveragePool", List.of("r"), List.of("g"), Attributes.none()),
+                new Node("flat", "Flatten", List.of("g"), List.of("y"), Attributes.none()));
+        return new Graph("convgap", nodes, w, List.of(new ValueInfo("x", DType.FLOAT32, dims, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null)), 13);
+    }
+
+    @Test
+    void aModelWithFixedInputShapesIsPreparedWhileTheSessionOpens() {
+        Graph fixed = convGap(-1, 3, 6, 6);
+        Tensor x = random(3, 1, 3, 6, 6);
+        try (CpuBackend cpu = CpuBackend.fast(); Session s = Session.open(fixed, cpu);
+             Session lazy = Session.open(fixed, cpu, SessionOptions.DEFAULT.withPrepareAtOpen(false))) {
+            assertEquals(1, s.cachedPlans(), "the plan for batch 1 (the dynamic first dimension) is made at open");
+            assertEquals(0, lazy.cachedPlans(), "not when the options say so");
+            float[] want = lazy.run(x).floats();
+            assertArrayEquals(want, s.run(x).floats(), "the prepared plan gives the same result");
+            assertEquals(1, s.cachedPlans(), "the first run at the model's own shape used the prepared plan");
+            s.run(random(4, 2, 3, 6, 6));
+            assertEquals(2, s.cachedPlans(), "another batch size compiles its own plan, as before");
+        }
+        try (CpuBackend cpu = CpuBackend.fast(); Session s = Session.open(convGap(-1, 3, -1, -1), cpu)) {
+            assertEquals(0, s.cachedPlans(), "a dynamic height or width leaves the plan to the first run");
+        }
+    }
+
+    @Test
+    void aDeclaredShapeTheModelCannotRunStillOpensAndTheRunSaysWhy() {
+        // a 3x3 convolution without padding on the declared 2x2 input has no output pixels
+        try (CpuBackend cpu = CpuBackend.fast(); Session s = Session.open(convGap(1, 3, 2, 2), cpu)) {
+            assertEquals(0, s.cachedPlans());
+            ShapeException e = assertThrows(ShapeException.class, () -> s.run(random(5, 1, 3, 2, 2)));
+            assertTrue(e.getMessage().contains("larger input"), e.getMessage());
+            assertThrows(ShapeException.class, () -> s.run(random(6, 1, 3, 2, 2)), "and says so again: nothing was cached");
+            assertEquals(0, s.cachedPlans());
+        }
+    }
 }

@@ -36,6 +36,11 @@ public final class CpuBuffer extends DeviceBuffer {
         }
     }
 
+    /** The types of the derived forms this buffer keeps now. */
+    public java.util.Set<Class<?>> derivedForms() {
+        return java.util.Set.copyOf(derived.keySet());
+    }
+
     @Override
     protected void release() {
         data = null;

@@ -94,26 +94,52 @@ final class FastConv {
                        FastEngine engine) {
         Winograd.Lanes lanes = winogradLanes(engine);
         if (res != y && Winograd.suits(d, lanes.width())) {
-            Winograd.Weights u = wBuf.derived(Winograd.Weights.class, a -> a.matches(d), () -> Winograd.Weights.of(d, wBuf.data()));
+            Winograd.Weights u = winogradWeights(d, wBuf);
             // a non-finite or huge value met on the way (it would spread over whole tiles): the direct path below decides
             if (u.finite && Winograd.run(d, x, u, bias, res, y, lanes)) return;
         }
         if (engine != null && engine.transposes(d)) {
-            TransposedWeights t = wBuf.derived(TransposedWeights.class, a -> a.matches(d), () -> TransposedWeights.of(d, wBuf.data()));
-            engine.conv2dTransposed(d, x, t, bias, res, y);
+            engine.conv2dTransposed(d, x, transposedWeights(d, wBuf), bias, res, y);
             return;
         }
         if (engine != null) {
-            float[] w = wBuf.data();
-            PackedA packed = wBuf.derived(PackedA.class, a -> FastEngine.packedFor(d, a), () -> {
-                PackedA a = FastEngine.packWeights(d, w, wBuf.isConstant() ? null : PACKED.get());
-                if (!wBuf.isConstant()) PACKED.set(a.data());
-                return a;
-            });
-            engine.conv2d(d, x, packed, bias, res, y);
+            engine.conv2d(d, x, packedWeights(d, wBuf), bias, res, y);
             return;
         }
         im2colGemm(d, x, wBuf.data(), bias, res, y, sgemm);
+    }
+
+    /**
+     * Makes now the form of the constant weights that {@link #conv2d} will read for d and keep with the buffer
+     * (Winograd-transformed, transposed panels or packed rows), so that the first run does not.
+     */
+    static void prepare(ConvDesc d, CpuBuffer wBuf, FastEngine engine) {
+        if (!wBuf.isConstant() || !worthwhile(d)) return;
+        if (Winograd.suits(d, winogradLanes(engine).width())) {
+            winogradWeights(d, wBuf);
+        } else if (engine != null && engine.transposes(d)) {
+            transposedWeights(d, wBuf);
+        } else if (engine != null) {
+            packedWeights(d, wBuf);
+        }
+    }
+
+    private static Winograd.Weights winogradWeights(ConvDesc d, CpuBuffer wBuf) {
+        return wBuf.derived(Winograd.Weights.class, a -> a.matches(d), () -> Winograd.Weights.of(d, wBuf.data()));
+    }
+
+    private static TransposedWeights transposedWeights(ConvDesc d, CpuBuffer wBuf) {
+        return wBuf.derived(TransposedWeights.class, a -> a.matches(d), () -> TransposedWeights.of(d, wBuf.data()));
+    }
+
+    /** Packed rows for the GEMM engine; weights that are not constant are packed on every call into reused scratch. */
+    private static PackedA packedWeights(ConvDesc d, CpuBuffer wBuf) {
+        float[] w = wBuf.data();
+        return wBuf.derived(PackedA.class, a -> FastEngine.packedFor(d, a), () -> {
+            PackedA a = FastEngine.packWeights(d, w, wBuf.isConstant() ? null : PACKED.get());
+            if (!wBuf.isConstant()) PACKED.set(a.data());
+            return a;
+        });
     }
 
     private static void im2colGemm(ConvDesc d, float[] x, float[] w, float[] bias, float[] res, float[] y, Sgemm sgemm) {

@@ -98,6 +98,11 @@ public final class FastCpuKernels extends RefKernels {
     }
 
     @Override
+    public void prepareConv2d(ConvDesc d, DeviceBuffer w) {
+        if (w instanceof CpuBuffer b) FastConv.prepare(d, b, engine);
+    }
+
+    @Override
     public void gemm(GemmDesc d, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, DeviceBuffer y) {
         float[] av = f(a, (long) d.m() * d.k(), "gemm A"), bv = f(b, (long) d.k() * d.n(), "gemm B");
         float[] cv = f(c, (long) d.cRows() * d.cCols(), "gemm C"), yv = f(y, (long) d.m() * d.n(), "gemm output");

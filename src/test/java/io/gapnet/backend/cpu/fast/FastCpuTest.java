@@ -1,5 +1,6 @@
 package io.gapnet.backend.cpu.fast;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.gapnet.backend.ConvDesc;
 import io.gapnet.backend.DeviceBuffer;
 import io.gapnet.backend.Queue;
 import io.gapnet.backend.cpu.CpuBackend;
+import io.gapnet.backend.cpu.CpuBuffer;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +100,35 @@ class FastCpuTest {
             float[][] b = conv(fast, w, d, x, second);
             Approx.assertClose(a[1], a[0], 1e-4, 1e-4);
             Approx.assertClose(b[1], b[0], 1e-4, 1e-4);
+        }
+    }
+
+    @Test
+    void preparingMakesTheWeightFormTheConvolutionThenReads() {
+        FastEngine engine = FastEngine.best();
+        ConvDesc pointwise = new ConvDesc(8, 16, 14, 14, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.RELU);
+        ConvDesc wide3x3 = new ConvDesc(8, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
+        ConvDesc small = new ConvDesc(1, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
+        for (ConvDesc d : new ConvDesc[] {pointwise, wide3x3, small}) {
+            Class<?> expected = FastConv.winograd(d, engine) ? Winograd.Weights.class
+                    : engine != null && engine.transposes(d) ? TransposedWeights.class
+                    : engine != null ? PackedA.class : null;
+            float[] weights = random((int) d.weightSize(), 7);
+            try (CpuBackend fast = CpuBackend.fast(); Queue q = fast.openQueue();
+                 DeviceBuffer w = fast.allocate(weights.length, "w")) {
+                q.upload(weights, 0, w, 0, weights.length);
+                CpuBuffer cw = (CpuBuffer) w;
+                q.kernels().prepareConv2d(d, w);
+                assertEquals(java.util.Set.of(), cw.derivedForms(), "nothing is kept for weights that may change: " + d);
+                w.markConstant();
+                q.kernels().prepareConv2d(d, w);
+                assertEquals(expected == null ? java.util.Set.of() : java.util.Set.of(expected), cw.derivedForms(), d.toString());
+                float[][] out = conv(fast, w, d, random((int) d.inputSize(), 3), weights);
+                // outputs up to about 50 from 576-term sums; Winograd's error is weighed by the conformance suite
+                Approx.assertClose(out[1], out[0], 2e-3, 1e-4);
+                assertEquals(expected == null ? java.util.Set.of() : java.util.Set.of(expected), cw.derivedForms(),
+                        "the run read the prepared form and made no other: " + d);
+            }
         }
     }
 }
