@@ -135,6 +135,20 @@ class ClassifierTest {
     }
 
     @Test
+    void aFixedInputSizeIsPreparedWhenTheClassifierIsBuilt() {
+        Graph g = tiny(null); // its input is [N, 1, H, W]: nothing to prepare when the Session opens
+        Preprocessing fixed = GREY.toBuilder().resize(4, 2).noCrop().build();
+        try (CpuBackend cpu = CpuBackend.fast();
+             Classifier c = Classifier.builder().model(g).backend(cpu).preprocessing(fixed).build();
+             Classifier free = Classifier.builder().model(g).backend(cpu).preprocessing(GREY).build()) {
+            assertEquals(1, c.session().cachedPlans(), "the plan for one 4x2 image is made by build()");
+            assertEquals(0, free.session().cachedPlans(), "without a fixed size the first image makes it");
+            assertEquals(free.classify(image()), c.classify(image()));
+            assertEquals(1, c.session().cachedPlans(), "classify used the prepared plan");
+        }
+    }
+
+    @Test
     void analyzeGivesTheEmbeddingAndTheCamOfOneForwardPass() {
         Graph g = tiny(null);
         try (CpuBackend cpu = new CpuBackend(); Classifier c = Classifier.builder().model(g).backend(cpu).preprocessing(GREY).build()) {
