@@ -116,9 +116,7 @@ final class Executable {
      * the backend's own forms of the constant inputs of every {@link Step.Preparing} step (packed weights).
      */
     void prepare() {
-        Context ctx = borrow();
-        boolean healthy = false;
-        try {
+        onContext(ctx -> {
             Kernels k = ctx.queue.kernels();
             for (Step s : plan.steps) {
                 if (!(s.kernel() instanceof Step.Preparing p)) continue;
@@ -127,11 +125,8 @@ final class Executable {
                 p.prepare(k, in);
             }
             ctx.queue.synchronize();
-            healthy = true;
-        } finally {
-            if (healthy) idle.push(ctx);
-            else discard(ctx);
-        }
+            return null;
+        });
     }
 
     Map<String, Tensor> run(Map<String, Tensor> inputs, StepListener listener, boolean checkFinite) {
@@ -202,11 +197,9 @@ final class Executable {
         });
     }
 
-    /** Runs {@code work} on a context from the pool; a context whose run failed is freed, not reused. */
+    /** {@link #onContext}, recorded as one inference event (JFR). */
     private <T> T withContext(java.util.function.Function<Context, T> work) {
-        Context ctx = borrow();
-        boolean healthy = false;
-        try {
+        return onContext(ctx -> {
             InferenceEvent inference = new InferenceEvent();
             inference.begin();
             T result = work.apply(ctx);
@@ -219,6 +212,16 @@ final class Executable {
                 inference.steps = plan.steps.size();
                 inference.commit();
             }
+            return result;
+        });
+    }
+
+    /** Runs {@code work} on a context from the pool, no inference event; a context whose work failed is freed, not reused. */
+    private <T> T onContext(java.util.function.Function<Context, T> work) {
+        Context ctx = borrow();
+        boolean healthy = false;
+        try {
+            T result = work.apply(ctx);
             healthy = true;
             return result;
         } finally {
