@@ -303,8 +303,8 @@ public final class Classifier implements AutoCloseable {
             try {
                 s = Session.open(resolved.graph(), backend != null ? backend : owned);
                 Classifier c = new Classifier(s, owned, p, l, top, threshold);
+                c.prepareEarly(); // before the label check, which then finds the plan instead of compiling it again
                 c.checkLabelsEarly();
-                c.prepareEarly();
                 return c;
             } catch (RuntimeException e) {
                 if (s != null) s.close();

@@ -253,7 +253,12 @@ public final class Session implements AutoCloseable {
     /** Compiles (or finds) the plan for these input shapes without running it; float inputs only. */
     public Plan plan(Map<String, int[]> shapes) {
         checkOpen();
-        return Compiler.compile(graph, floatSigs(shapes), List.of());
+        Map<String, Compiler.InputSig> sigs = floatSigs(shapes);
+        synchronized (plans) {
+            Executable cached = plans.get(Compiler.key(sigs, List.of()));
+            if (cached != null) return cached.plan();
+        }
+        return Compiler.compile(graph, sigs, List.of());
     }
 
     private static Map<String, Compiler.InputSig> floatSigs(Map<String, int[]> shapes) {
