@@ -74,11 +74,13 @@ public record Activation(Kind kind, float alpha, float beta) {
 
     /**
      * The fast CPU path's evaluation: {@link #apply}'s function, with the error function from a short series and a
-     * fitted erfc instead of the reference's long expansions (within 2e-7 of it, about one float ulp), and the tanh
-     * GELU as {@code x * sigmoid(2u)}, which is the same function; every other kind is {@link #apply}.
+     * fitted erfc instead of the reference's long expansions (within 2e-7 of it, about one float ulp), the tanh
+     * GELU as {@code x * sigmoid(2u)}, which is the same function, and ReLU as {@code Math.max}, which has no branch;
+     * every other kind is {@link #apply}.
      */
     public float applyFast(float x) {
         switch (kind) {
+            case RELU: return Math.max(x, 0f); // no jump to mispredict on random signs; NaN stays NaN, -0 becomes +0
             case ERF: return (float) erfFast(x);
             case GELU: return (float) (0.5 * x * (1 + erfFast(x * 0.7071067811865476)));
             case GELU_TANH: return (float) (x / (1 + Math.exp(-2 * 0.7978845608028654 * (x + 0.044715 * x * x * x))));

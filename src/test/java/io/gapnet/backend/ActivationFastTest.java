@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The fast path's erf and GELUs against the reference's double-precision ones, and against published values. */
+/** The fast path's erf, GELUs and ReLU against the reference's, and against published values. */
 class ActivationFastTest {
     @Test
     void fastErfAndGelusStayWithinAboutOneFloatUlpOfTheReference() {
@@ -34,5 +34,19 @@ class ActivationFastTest {
         assertTrue(Float.isNaN(gelu.applyFast(Float.NaN)));
         assertEquals(Float.POSITIVE_INFINITY, gelu.applyFast(Float.POSITIVE_INFINITY));
         assertEquals(-0f, gelu.applyFast(-100f));
+    }
+
+    @Test
+    void fastReluIsTheReferencesFunctionWithoutItsBranch() {
+        Activation relu = Activation.RELU;
+        float[] xs = {-3.5f, -Float.MIN_VALUE, -0f, 0f, Float.MIN_VALUE, 2.25f, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        float[] want = {0f, 0f, 0f, 0f, Float.MIN_VALUE, 2.25f, Float.MAX_VALUE, 0f, Float.POSITIVE_INFINITY, 0f};
+        for (int i = 0; i < xs.length; i++) {
+            assertEquals(want[i], relu.applyFast(xs[i]), 0f, "relu(" + xs[i] + ")");
+            assertEquals(relu.apply(xs[i]), relu.applyFast(xs[i]), 0f, "relu(" + xs[i] + ") against the reference");
+        }
+        assertTrue(Float.isNaN(relu.applyFast(Float.NaN)), "NaN stays NaN");
+        assertTrue(Float.isNaN(relu.applyFast(Float.intBitsToFloat(0xffc00000))), "a NaN with the sign bit stays NaN");
     }
 }

@@ -226,9 +226,7 @@ final class VectorConv implements FastEngine {
                 int s = plane * cpi + oy * wq, t = (plane * oh + oy) * ow, ox = 0;
                 if (vectorAct) {
                     for (; ox < ow && t + ox + v <= planeEnd; ox += v) {
-                        FloatVector r = FloatVector.fromArray(VectorGemm.S, wide, s + ox).add(b);
-                        if (residual != null) r = r.add(FloatVector.fromArray(VectorGemm.S, residual, t + ox));
-                        VectorGemm.activate(act, r).intoArray(y, t + ox);
+                        VectorGemm.finishVector(wide, s + ox, b, residual, t + ox, act, y, t + ox);
                     }
                 }
                 for (; ox < ow; ox++) {

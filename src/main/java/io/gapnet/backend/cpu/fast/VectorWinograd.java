@@ -1,6 +1,7 @@
 package io.gapnet.backend.cpu.fast;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,6 +21,25 @@ final class VectorWinograd implements Winograd.Lanes {
     @Override
     public void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
         VectorGemm.micro(ap, ai, bp, bi, kc, tile, t, more);
+    }
+
+    @Override
+    public void gather(float[] x, int offset, int[] index, boolean[] inside, boolean[] whole, int q, float[] p) {
+        int nr = VectorGemm.NR, xi = Winograd.XI;
+        for (int e = 0; e < xi; e++) {
+            int at = (q * xi + e) * nr;
+            boolean all = whole[q * xi + e];
+            for (int l = 0; l < nr; l += V) {
+                // each branch stores its own vector (a vector that two branches assign is boxed where they merge);
+                // lanes outside the image read a valid index and are zeroed by the blend
+                if (all) {
+                    FloatVector.fromArray(S, x, offset, index, at + l).intoArray(p, e * nr + l);
+                } else {
+                    FloatVector.zero(S).blend(FloatVector.fromArray(S, x, offset, index, at + l),
+                            VectorMask.fromArray(S, inside, at + l)).intoArray(p, e * nr + l);
+                }
+            }
+        }
     }
 
     /*
