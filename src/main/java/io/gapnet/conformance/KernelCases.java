@@ -292,6 +292,9 @@ public final class KernelCases {
         return List.of(
                 gemm(new GemmDesc(5, 70, 33, false, false, 1, 1, 1, 70, Activation.NONE), true),
                 gemm(new GemmDesc(1, 1000, 512, false, true, 1, 1, 1, 1000, Activation.NONE), true),
+                // classifier heads of a few images: four classes at a time, then the classes and features left over
+                gemm(new GemmDesc(8, 70, 300, false, true, 1, 1, 1, 70, Activation.NONE), true),
+                gemm(new GemmDesc(6, 1000, 512, false, true, 1, 1, 1, 1000, Activation.RELU), true),
                 gemm(new GemmDesc(3, 17, 130, true, false, 0.5f, 2, 3, 1, Activation.RELU), true),
                 gemm(new GemmDesc(67, 5, 9, true, true, 1, 0.5f, 67, 5, Activation.NONE), true),
                 gemm(new GemmDesc(2, 3, 4, false, false, 1, 1, 1, 1, Activation.NONE), false),

@@ -35,6 +35,32 @@ final class VectorSgemm implements Sgemm {
         return sum;
     }
 
+    @Override
+    public void dot4(float[] a, int aOff, float[] b, int bOff, int ldb, int k, float[] out, int o) {
+        int v = VectorGemm.V, p = 0, b1 = bOff + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        FloatVector s0 = FloatVector.zero(VectorGemm.S), s1 = s0, s2 = s0, s3 = s0;
+        for (; p + v <= k; p += v) {
+            FloatVector x = FloatVector.fromArray(VectorGemm.S, a, aOff + p);
+            s0 = x.fma(FloatVector.fromArray(VectorGemm.S, b, bOff + p), s0);
+            s1 = x.fma(FloatVector.fromArray(VectorGemm.S, b, b1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(VectorGemm.S, b, b2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(VectorGemm.S, b, b3 + p), s3);
+        }
+        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
+        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float x = a[aOff + p];
+            r0 += x * b[bOff + p];
+            r1 += x * b[b1 + p];
+            r2 += x * b[b2 + p];
+            r3 += x * b[b3 + p];
+        }
+        out[o] = r0;
+        out[o + 1] = r1;
+        out[o + 2] = r2;
+        out[o + 3] = r3;
+    }
+
     /** B(p, j) = b[off + p*bsp + j*bsj]. */
     private record MatrixColumns(float[] b, int off, int bsp, int bsj, int count) implements Columns {
         @Override
