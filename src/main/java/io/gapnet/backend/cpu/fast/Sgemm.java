@@ -24,8 +24,8 @@ public interface Sgemm {
     }
 
     /**
-     * {@code out[o + r]} = the dot product of a[aOff, aOff + k) and b[bOff + r*ldb, bOff + r*ldb + k) for r < 4: four
-     * rows of b against one row of a, which is read once for all four.
+     * {@code out[o + r]} = the dot product of a[aOff, aOff + k) and b[bOff + r*ldb, bOff + r*ldb + k) for
+     * {@code r < 4}: four rows of b against one row of a, which is read once for all four.
      */
     default void dot4(float[] a, int aOff, float[] b, int bOff, int ldb, int k, float[] out, int o) {
         for (int r = 0; r < 4; r++) out[o + r] = dot(a, aOff, b, bOff + r * ldb, k);
