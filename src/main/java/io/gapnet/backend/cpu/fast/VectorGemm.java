@@ -403,7 +403,7 @@ final class VectorGemm {
      * {@link #vectorised} in the reference's semantics (NaN included). The vector is loaded, finished and stored in this
      * one method: no FloatVector may cross a call that C2 could decline to inline ("already compiled into a big
      * method"), because it then boxes every vector; the epilogue helper that took and returned vectors made ResNet-50
-     * 30% slower in JVMs where that happened.
+     * 35-50% slower in the JVMs where that happened.
      */
     static void finishVector(float[] src, int s, float b, float[] residual, int r, Activation act, float[] dst, int d) {
         // x is defined once, and every case stores it itself: C2 boxes a vector that two branches assign and then
