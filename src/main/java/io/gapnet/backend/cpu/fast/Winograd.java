@@ -453,7 +453,7 @@ final class Winograd {
                     v += b;
                     int idx = pix + i * ow + j;
                     if (residual != null) v += residual[idx];
-                    y[idx] = inline ? (kind == Activation.Kind.RELU ? VectorGemm.relu(v) : v) : act.applyFast(v);
+                    y[idx] = VectorGemm.activate(act, v);
                 }
             }
         }
