@@ -50,6 +50,23 @@ public final class KernelCases {
     }
 
     /**
+     * Small outputs (a late layer at batch 1 or 2) that the fast CPU engine computes transposed, pixels as rows and
+     * channels as columns (its test asserts that they take it): 3x3 on 7x7, stride 2 with uneven pads, a reduction past
+     * one block, dilation; without padding (read with no test per value): 3x3 over two images whose pixel rows share a
+     * panel and three reduction blocks, stride 2.
+     */
+    public static List<ConvDesc> transposedShapes() {
+        Activation relu = Activation.RELU;
+        return List.of(
+                new ConvDesc(1, 64, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu),
+                new ConvDesc(2, 40, 14, 13, 64, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 1, Activation.clip(-0.5f, 0.5f)),
+                new ConvDesc(1, 300, 6, 6, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.leakyRelu(0.1f)),
+                new ConvDesc(1, 16, 9, 9, 32, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, Activation.of(Activation.Kind.SIGMOID)),
+                new ConvDesc(2, 70, 9, 9, 64, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu),
+                new ConvDesc(1, 24, 15, 15, 32, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1, Activation.NONE));
+    }
+
+    /**
      * 3x3 stride-1 convolutions large enough for the fast CPU path's Winograd F(4x4,3x3) (its test asserts that
      * they take it), each at an edge of the tiling: maps not a multiple of 4, asymmetric and absent padding, tiles
      * past the last image, channel counts not a multiple of the register tile or past one reduction block, groups.
@@ -108,16 +125,9 @@ public final class KernelCases {
         // whole register tiles that the fast CPU engine finishes straight from L1 (bias, residual and activation per
         // tile right after its last reduction block): two groups, so rows are offset by the group, over two blocks
         c.add(conv("tiles", new ConvDesc(2, 600, 8, 8, 36, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.clip(-1f, 1f)), true, true));
-        // small outputs (a late layer at batch 1 or 2) that the fast CPU engine computes transposed, pixels as rows
-        // and channels as columns: 3x3 on 7x7 with residual, stride 2 with uneven pads, a reduction past one block,
-        // dilation
-        c.add(conv("transposed", new ConvDesc(1, 64, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
-        c.add(conv("transposed", new ConvDesc(2, 40, 14, 13, 64, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, 1, Activation.clip(-0.5f, 0.5f)),
-                true, false));
-        c.add(conv("transposed", new ConvDesc(1, 300, 6, 6, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.leakyRelu(0.1f)),
-                true, false));
-        c.add(conv("transposed", new ConvDesc(1, 16, 9, 9, 32, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, Activation.of(Activation.Kind.SIGMOID)),
-                false, true));
+        List<ConvDesc> transposed = transposedShapes();
+        boolean[] withBias = {true, true, true, false, true, false}, withResidual = {true, false, false, true, false, true};
+        for (int i = 0; i < transposed.size(); i++) c.add(conv("transposed", transposed.get(i), withBias[i], withResidual[i]));
         c.add(conv("transposed", new ConvDesc(1, 64, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true).withSpecialValues());
         // strided convolutions on maps at least 14 wide (phase planes on the fast CPU path): a stem-like 7x7,
         // stride 3 with dilation and asymmetric pads, groups

@@ -36,10 +36,8 @@ public final class PackedA {
      * {@code into} when it is large enough (scratch reuse), else into a new array.
      */
     public static PackedA pack(int groups, int m, int k, float[] a, int aOff, int groupStride, int asi, int asp, float[] into) {
-        long need = size(groups, m, k);
-        if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("matrix too large to pack: " + need + " floats");
-        float[] dst = into != null && into.length >= need ? into : new float[(int) need];
-        PackedA packed = new PackedA(groups, m, k, dst);
+            PackedA packed = empty(groups, m, k, into);
+        float[] dst = packed.data;
         int panels = packed.panels;
         Parallel.run(groups * panels, item -> {
             int g = item / panels, ip = item % panels;
@@ -55,6 +53,16 @@ public final class PackedA {
             }
         });
         return packed;
+    }
+
+    /**
+     * A packed matrix of these dimensions whose values the caller writes ({@link #offset} says where), in {@code into}
+     * when it is large enough (scratch reuse), else in a new array.
+     */
+    static PackedA empty(int groups, int m, int k, float[] into) {
+        long need = size(groups, m, k);
+        if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("matrix too large to pack: " + need + " floats");
+        return new PackedA(groups, m, k, into != null && into.length >= need ? into : new float[(int) need]);
     }
 
     /** Where panel {@code ip} of the block starting at step {@code k0} (kc steps) of group g starts. */

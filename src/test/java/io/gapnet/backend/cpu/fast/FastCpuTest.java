@@ -68,6 +68,15 @@ class FastCpuTest {
     }
 
     @Test
+    void theConformanceSuitesTransposedShapesAreComputedTransposed() {
+        FastEngine engine = FastEngine.best();
+        org.junit.jupiter.api.Assumptions.assumeTrue(engine != null && VectorGemm.NR >= 16, "no Vector API engine with 16-float panels");
+        for (ConvDesc d : io.gapnet.conformance.KernelCases.transposedShapes()) {
+            assertTrue(!FastConv.winograd(d, engine) && engine.transposes(d), "not computed transposed: " + d);
+        }
+    }
+
+    @Test
     void constantWeightsArePackedOnceAndServeEveryShapeOfTheSameConvolution() {
         ConvDesc d1 = new ConvDesc(1, 16, 20, 20, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
         ConvDesc d2 = new ConvDesc(3, 16, 9, 31, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
