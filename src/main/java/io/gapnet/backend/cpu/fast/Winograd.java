@@ -274,14 +274,18 @@ final class Winograd {
                 half = new float[XI * nr];
                 out = new float[TILE * TILE * nr];
             }
+            // each array on its own: the panel width differs between lanes (the scalar fallback's 16 tiles, the Vector
+            // API engine's 32, on the same threads), so one array being large enough says nothing about the others
             if (image.length < panels * nr) {
                 image = new int[panels * nr];
                 rows = new int[panels * nr];
                 cols = new int[panels * nr];
+            }
+            if (index.length < panels * XI * nr) {
                 index = new int[panels * XI * nr];
                 inside = new boolean[panels * XI * nr];
-                whole = new boolean[panels * XI];
             }
+            if (whole.length < panels * XI) whole = new boolean[panels * XI];
         }
     }
 

@@ -104,6 +104,18 @@ class WinogradTest {
     }
 
     @Test
+    void eachPanelWidthSizesTheThreadsScratchForItself() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FastEngine.best() != null, "no Vector API engine");
+        // the vector lanes first leave per-thread tables sized for one 32-tile panel; the scalar lanes (the fallback
+        // backend, same threads) then take two 16-tile panels an item: every table must grow, not only the first
+        ConvDesc wide = conv(1, 8, 28, 28, 8, 1, 1, 1, 1, 1, RELU), narrow = conv(1, 8, 56, 56, 8, 1, 1, 1, 1, 1, RELU);
+        for (int round = 0; round < 3; round++) {
+            check(wide, FastEngine.best().winograd(), true, false, 70 + round);
+            check(narrow, Winograd.SCALAR, false, true, 80 + round);
+        }
+    }
+
+    @Test
     void theTransformsAreExactOnSmallIntegers() {
         // one tile, one channel, kernel of ones: each output is the sum of its 3x3 window, by hand
         ConvDesc d = conv(1, 8, 4, 4, 8, 1, 1, 1, 1, 1, Activation.NONE);
