@@ -236,6 +236,8 @@ public final class KernelCases {
             // rows wider than a vector (the fast path's vector passes), ceil mode past the right edge
             c.add(pool(max, new PoolDesc(2, 3, 21, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 11, 19, false)));
             c.add(pool(max, new PoolDesc(1, 2, 17, 40, 5, 4, 3, 3, 1, 1, 2, 0, 0, 2, 6, 14, false))); // ceil mode
+            // stride 2 over rows of 34 outputs, more than two vectors of them, with no left padding
+            c.add(pool(max, new PoolDesc(1, 2, 9, 70, 3, 3, 2, 2, 1, 1, 1, 0, 1, 0, 5, 34, false)));
             // a window holding NaN is NaN, an infinity wins a max and dominates a mean
             c.add(pool(max, new PoolDesc(3, 5, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 4, false)).withSpecialValues());
             c.add(pool(max, new PoolDesc(2, 3, 21, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 11, 19, false)).withSpecialValues());
