@@ -361,26 +361,34 @@ final class VectorConv implements FastEngine {
             int nr = VectorGemm.NR;
             // per tap (ky, kx) and column: where the value sits in the group's first channel, or -1 in the padding
             int[] at = s.tapTable(taps * nr);
+            boolean[] inside = s.tapInside(taps);
+            java.util.Arrays.fill(inside, 0, taps, true);
             for (int jj = 0; jj < nr; jj++) {
                 int j = j0 + jj;
                 if (j >= count) {
                     for (int t = 0; t < taps; t++) at[t * nr + jj] = -1;
+                    java.util.Arrays.fill(inside, 0, taps, false);
                     continue;
                 }
                 int img = j / p, pix = j - img * p, oy = pix / ow, ox = pix - oy * ow;
                 int y0 = oy * strideH - padTop, x0 = ox * strideW - padLeft, base = img * imageStride + g * groupStride;
                 for (int t = 0; t < taps; t++) {
                     int iy = y0 + rowDy[t], ix = x0 + rowDx[t];
-                    at[t * nr + jj] = Integer.compareUnsigned(iy, h) < 0 && Integer.compareUnsigned(ix, w) < 0
-                            ? base + iy * w + ix : -1;
+                    boolean in = Integer.compareUnsigned(iy, h) < 0 && Integer.compareUnsigned(ix, w) < 0;
+                    at[t * nr + jj] = in ? base + iy * w + ix : -1;
+                    inside[t] &= in;
                 }
             }
             int ci = k0 / taps, t = k0 - ci * taps;
             for (int q = 0; q < kc; q++) {
                 int plane = ci * h * w, row = t * nr, d = dOff + q * nr;
-                for (int jj = 0; jj < nr; jj++) {
-                    int i = at[row + jj];
-                    dst[d + jj] = i < 0 ? 0f : src[i + plane];
+                if (inside[t]) { // no column of this tap in the padding: no test per value
+                    for (int jj = 0; jj < nr; jj++) dst[d + jj] = src[at[row + jj] + plane];
+                } else {
+                    for (int jj = 0; jj < nr; jj++) {
+                        int i = at[row + jj];
+                        dst[d + jj] = i < 0 ? 0f : src[i + plane];
+                    }
                 }
                 if (++t == taps) {
                     t = 0;

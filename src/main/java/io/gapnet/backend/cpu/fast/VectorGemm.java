@@ -41,11 +41,18 @@ final class VectorGemm {
         /** Per vector of an item's columns: where its row-0 values go ({@link Target#columnBases}). */
         final int[] bases = new int[MAX_PANELS * 2];
         private int[] taps = new int[9 * NR];
+        private boolean[] tapsInside = new boolean[9];
 
         /** A per-thread table of at least {@code size} ints for the gather packer. */
         int[] tapTable(int size) {
             if (taps.length < size) taps = new int[size];
             return taps;
+        }
+
+        /** A per-thread table of at least {@code size} flags for the gather packer: taps with no column in the padding. */
+        boolean[] tapInside(int size) {
+            if (tapsInside.length < size) tapsInside = new boolean[size];
+            return tapsInside;
         }
     }
 
