@@ -122,6 +122,9 @@ public final class KernelCases {
         // engine (32 panels of 6): the rows stream through the tile buffer in several blocks, columns cross images
         c.add(conv("expand", new ConvDesc(2, 24, 5, 5, 400, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true));
         c.add(conv("expand", new ConvDesc(1, 32, 6, 6, 460, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.leakyRelu(0.1f)), true, false));
+        // more output channels than one work item of the fast CPU engine takes (90 register-tile rows), over two
+        // reduction blocks, so that partial tiles of both row items wait between blocks
+        c.add(conv("expand", new ConvDesc(1, 300, 12, 12, 560, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true));
         // whole register tiles that the fast CPU engine finishes straight from L1 (bias, residual and activation per
         // tile right after its last reduction block): two groups, so rows are offset by the group, over two blocks
         c.add(conv("tiles", new ConvDesc(2, 600, 8, 8, 36, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.clip(-1f, 1f)), true, true));

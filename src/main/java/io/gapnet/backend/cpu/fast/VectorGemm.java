@@ -25,8 +25,12 @@ final class VectorGemm {
     static final int KC = PackedA.KC;
     /** Column panels per work item at most: the packed B block (KC x 8 NR floats) stays in L2. */
     private static final int MAX_PANELS = 8;
-    /** Row panels per work item at most, so the item's partial C tiles (at most 256 KiB) stay in L2. */
-    private static final int MAX_ROW_PANELS = 40;
+    /**
+     * Row panels per work item at most: up to 540 rows (output channels) share one packed B block, which a second
+     * row item would pack again, and the item's partial C tiles (at most 540 KiB) stay in L2 beside it. (At 40, ResNet's
+     * 256- and 512-channel layers packed their columns two and three times; 90 made ResNet-50 2-4% faster at batch 8.)
+     */
+    private static final int MAX_ROW_PANELS = 90;
     /** Row panels whose A blocks (MR x KC each) are swept while one B panel stays in L1. */
     private static final int ROW_BLOCK = 32;
 
