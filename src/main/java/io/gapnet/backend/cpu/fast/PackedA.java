@@ -36,7 +36,7 @@ public final class PackedA {
      * {@code into} when it is large enough (scratch reuse), else into a new array.
      */
     public static PackedA pack(int groups, int m, int k, float[] a, int aOff, int groupStride, int asi, int asp, float[] into) {
-            PackedA packed = empty(groups, m, k, into);
+        PackedA packed = empty(groups, m, k, into);
         float[] dst = packed.data;
         int panels = packed.panels;
         Parallel.run(groups * panels, item -> {

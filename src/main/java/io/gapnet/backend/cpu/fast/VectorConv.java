@@ -33,7 +33,7 @@ final class VectorConv implements FastEngine {
 
     private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> WIDE = ThreadLocal.withInitial(() -> new float[0]);
-    /** {@link #pixelRows}' per-thread window corners, one per row of a panel. */
+    /** {@link #pixelRows}' per-thread window corners: three ints for each row of a run of panels, grown on demand. */
     private static final ThreadLocal<int[]> CORNERS = ThreadLocal.withInitial(() -> new int[3 * PackedA.MR]);
     private static final ThreadLocal<float[]> PACKED_ROWS = new ThreadLocal<>();
     /** Output pixels (of all images) up to which {@link #transposes} considers the transposed product. */
