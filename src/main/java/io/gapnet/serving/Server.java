@@ -138,6 +138,11 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** The most of a refused request's body that is read and dropped before the answer ({@link #discardBody}). */
+    static final long DISCARD_BYTES = 8L << 20;
+    /** The longest that reading and dropping a refused request's body may take. */
+    static final Duration DISCARD_TIME = Duration.ofSeconds(2);
+
     private final Session session;
     private final Config config;
     private final Limits limits;
@@ -342,8 +347,13 @@ public final class Server implements AutoCloseable {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             // refused before its body was read (a wrong ?top, too many requests, 413 by Content-Length): the rest of the
-            // body is still on the connection, so the client must not send its next request there
-            if (!bodyRead) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            // body is still on the connection, so the client must not send its next request there. What is left of it
+            // is read first (within bounds): a client whose upload meets a closed connection breaks its pipe, and some
+            // (Java's HttpClient) then give up on the exchange without reading the answer
+            if (!bodyRead) {
+                discardBody(request, connection);
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), new Callback() {
                 @Override
                 public void succeeded() {
@@ -398,6 +408,32 @@ public final class Server implements AutoCloseable {
         } catch (IOException | UncheckedIOException e) {
             throw new HttpError(408, System.nanoTime() - deadline >= 0 ? late
                     : "the request body stopped arriving for " + limits.idleTimeout().toMillis() / 1000.0 + " s");
+        } finally {
+            endPoint.setIdleTimeout(limits.idleTimeout().toMillis());
+        }
+    }
+
+    /**
+     * Reads and drops the rest of a refused request's body: at most {@link #DISCARD_BYTES} (none when the declared length
+     * is larger) and for at most {@link #DISCARD_TIME} or the body timeout, whichever is shorter.
+     */
+    private void discardBody(Request request, Connection connection) {
+        long declared = request.getLength();
+        if (declared == 0 || declared > DISCARD_BYTES) return;
+        org.eclipse.jetty.io.EndPoint endPoint = connection.getEndPoint();
+        long deadline = System.nanoTime() + Math.min(DISCARD_TIME.toNanos(), limits.bodyTimeout().toNanos());
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buf = new byte[64 << 10];
+            for (long total = 0; total <= DISCARD_BYTES; ) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) return;
+                endPoint.setIdleTimeout(Math.min(limits.idleTimeout().toMillis(), left));
+                int n = in.read(buf);
+                if (n < 0) return;
+                total += n;
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the connection closes after the answer anyway
         } finally {
             endPoint.setIdleTimeout(limits.idleTimeout().toMillis());
         }
