@@ -395,9 +395,7 @@ public final class Server implements AutoCloseable {
             ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 1 << 12), max));
             byte[] buf = new byte[64 << 10];
             while (true) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) throw new HttpError(408, late);
-                endPoint.setIdleTimeout(Math.min(limits.idleTimeout().toMillis(), left));
+                if (!cutIdleTimeout(endPoint, deadline)) throw new HttpError(408, late);
                 int n = in.read(buf);
                 if (n < 0) break;
                 out.write(buf, 0, n);
@@ -414,6 +412,17 @@ public final class Server implements AutoCloseable {
     }
 
     /**
+     * Cuts the connection's idle timeout to what is left until {@code deadline} (System.nanoTime), so that a read
+     * ends there at the latest; false when nothing is left.
+     */
+    private boolean cutIdleTimeout(org.eclipse.jetty.io.EndPoint endPoint, long deadline) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) return false;
+        endPoint.setIdleTimeout(Math.min(limits.idleTimeout().toMillis(), left));
+        return true;
+    }
+
+    /**
      * Reads and drops the rest of a refused request's body: at most {@link #DISCARD_BYTES} (none when the declared length
      * is larger) and for at most {@link #DISCARD_TIME} or the body timeout, whichever is shorter.
      */
@@ -425,9 +434,7 @@ public final class Server implements AutoCloseable {
         try (InputStream in = Content.Source.asInputStream(request)) {
             byte[] buf = new byte[64 << 10];
             for (long total = 0; total <= DISCARD_BYTES; ) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) return;
-                endPoint.setIdleTimeout(Math.min(limits.idleTimeout().toMillis(), left));
+                if (!cutIdleTimeout(endPoint, deadline)) return;
                 int n = in.read(buf);
                 if (n < 0) return;
                 total += n;
