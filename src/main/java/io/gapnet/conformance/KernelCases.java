@@ -128,6 +128,10 @@ public final class KernelCases {
         // whole register tiles that the fast CPU engine finishes straight from L1 (bias, residual and activation per
         // tile right after its last reduction block): two groups, so rows are offset by the group, over two blocks
         c.add(conv("tiles", new ConvDesc(2, 600, 8, 8, 36, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, Activation.clip(-1f, 1f)), true, true));
+        // 49 column panels of 32 (two 28x28 images): more panels than the fast CPU engine puts in 7 items of at most 8, so
+        // with two or more threads it spreads them over 8 items of 6 or 7 panels, ranges that do not start at multiples
+        // of a fixed width
+        c.add(conv("pointwise", new ConvDesc(2, 16, 28, 28, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true));
         List<ConvDesc> transposed = transposedShapes();
         boolean[] withBias = {true, true, true, false, true, false}, withResidual = {true, false, false, true, false, true};
         for (int i = 0; i < transposed.size(); i++) c.add(conv("transposed", transposed.get(i), withBias[i], withResidual[i]));
