@@ -102,6 +102,42 @@ public final class FastCpuKernels extends RefKernels {
         if (w instanceof CpuBuffer b) FastConv.prepare(d, b, engine);
     }
 
+    /**
+     * Global average pooling in the reference's arithmetic (each plane summed in order, in double), four planes at a
+     * time: the reference's single running sum waits out each add's latency, and at batch 8 ResNet-50's 16384 planes of
+     * 49 values took 0.26 ms that way. The results are the reference's, bit for bit.
+     */
+    @Override
+    public void gap(int n, int c, int spatial, DeviceBuffer x, DeviceBuffer y) {
+        if (spatial <= 0) { // the reference's error
+            super.gap(n, c, spatial, x, y);
+            return;
+        }
+        float[] xv = f(x, (long) n * c * spatial, "gap input"), yv = f(y, (long) n * c, "gap output");
+        split(n * c, spatial, (from, to) -> {
+            int i = from;
+            for (; i + 4 <= to; i += 4) {
+                int a = i * spatial, b = a + spatial, cc = b + spatial, e = cc + spatial;
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int s = 0; s < spatial; s++) {
+                    s0 += xv[a + s];
+                    s1 += xv[b + s];
+                    s2 += xv[cc + s];
+                    s3 += xv[e + s];
+                }
+                yv[i] = (float) (s0 / spatial);
+                yv[i + 1] = (float) (s1 / spatial);
+                yv[i + 2] = (float) (s2 / spatial);
+                yv[i + 3] = (float) (s3 / spatial);
+            }
+            for (; i < to; i++) {
+                double sum = 0;
+                for (int s = 0; s < spatial; s++) sum += xv[i * spatial + s];
+                yv[i] = (float) (sum / spatial);
+            }
+        });
+    }
+
     @Override
     public void gemm(GemmDesc d, DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, DeviceBuffer y) {
         float[] av = f(a, (long) d.m() * d.k(), "gemm A"), bv = f(b, (long) d.k() * d.n(), "gemm B");

@@ -140,4 +140,38 @@ class FastCpuTest {
             }
         }
     }
+    /** Runs global average pooling over n x c planes of {@code spatial} values on one CPU backend. */
+    private static float[] gap(CpuBackend be, int n, int c, int spatial, float[] x) {
+        try (Queue q = be.openQueue(); DeviceBuffer xb = be.allocate(Math.max(1, x.length), "x");
+             DeviceBuffer yb = be.allocate((long) n * c, "y")) {
+            if (x.length > 0) q.upload(x, 0, xb, 0, x.length);
+            q.kernels().gap(n, c, spatial, xb, yb);
+            float[] y = new float[n * c];
+            q.download(yb, 0, y, 0, y.length);
+            return y;
+        }
+    }
+
+    @Test
+    void globalAveragePoolingGivesTheReferencesBitsForEveryPlaneCount() {
+        // plane counts around the fast path's four at a time, spatial extents from one value to a 7x7 and a 56x56 map
+        int[][] shapes = {{1, 1, 1}, {1, 3, 49}, {2, 5, 49}, {1, 7, 2}, {3, 9, 3136}, {8, 2048, 49}};
+        try (CpuBackend fast = CpuBackend.fast(); CpuBackend ref = new CpuBackend()) {
+            for (int[] sh : shapes) {
+                float[] x = random(sh[0] * sh[1] * sh[2], sh[1]);
+                for (int i = 0; i < x.length; i += 97) x[i] *= 1e6f; // wide magnitudes: rounding order shows
+                if (x.length > 40) {
+                    x[5] = Float.NaN;
+                    x[x.length - 3] = Float.POSITIVE_INFINITY;
+                }
+                float[] want = gap(ref, sh[0], sh[1], sh[2], x), got = gap(fast, sh[0], sh[1], sh[2], x);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]),
+                            "plane " + i + " of " + java.util.Arrays.toString(sh) + ": " + got[i] + " vs the reference's " + want[i]);
+                }
+            }
+            GapnetException e = assertThrows(GapnetException.class, () -> gap(fast, 1, 4, 0, new float[0]));
+            assertTrue(e.getMessage().contains("empty spatial extent"), e.getMessage());
+        }
+    }
 }
