@@ -135,7 +135,8 @@ final class VectorGemm {
      * the loop's index and bounds-check work per multiply-add halves (ResNet-50 about 2% faster at batch 8). The odd
      * last step is a separate method, so that the accumulators reach the final stores from one loop only: with a
      * second loop for it inside this method, C2 failed to intrinsify those stores in 4 of 11 JVMs (the accumulators
-     * boxed at every call, ResNet-50 ten times slower).
+     * boxed at every call, ResNet-50 ten times slower). The step is written out here twice and once in
+     * {@link #microStep} on purpose: a helper method taking or returning the accumulators would box them.
      */
     private static void microPairs(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
