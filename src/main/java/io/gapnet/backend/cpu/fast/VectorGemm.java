@@ -361,50 +361,33 @@ final class VectorGemm {
         }
 
         /**
-         * Writes one finished MR x NR tile (at tiles[t]) to rows i0 .. i0 + rows of group g and columns
-         * [j0, j0 + NR), whose two vectors' row-0 positions are bases[v0] and bases[v0 + 1]. A whole tile whose
-         * vectors each lie in one image takes a short loop of vector loads (the tile is in L1), epilogue and
-         * stores; any other tile goes through {@link #storeEdge}.
+         * Writes one finished tile (at tiles[t]) to rows i0 .. i0 + rows of group g and columns [j0, j0 + NR), whose two
+         * vectors' row-0 positions are bases[v0] and bases[v0 + 1] (-1: the vector crosses into the next image or passes
+         * the last column, and is stored one value at a time; masked vector stores were several times slower there).
+         * Activations without a vector form are applied value by value after the vector store.
+         * <p>
+         * One loop with one vector store site on purpose: with a second path for edge tiles beside an unrolled one for
+         * whole tiles, this method inlined the epilogue three times, and in about one JVM in forty C2 ran out of
+         * inlining budget in the third copy, left its Vector API calls un-intrinsified and boxed every vector stored
+         * there (ResNet-50 three to four times slower for the life of the process).
          */
         void finish(float[] tiles, int t, int g, int i0, int rows, int j0, int[] bases, int v0) {
-            int at0 = bases[v0], at1 = bases[v0 + 1];
-            if (pixels > 0 || scalarAct || rows < MR || at0 < 0 || at1 < 0) {
-                storeEdge(tiles, t, g, i0, rows, j0, bases, v0);
-                return;
-            }
-            int row = g * m + i0, step = rowStride;
-            at0 += row * step;
-            at1 += row * step;
-            for (int r = 0; r < MR; r++, row++, t += NR, at0 += step, at1 += step) {
-                float b = bias == null ? 0f : bias[row];
-                put(tiles, t, b, at0);
-                put(tiles, t + V, b, at1);
-            }
-        }
-
-        /**
-         * {@link #finish} for the other tiles: fewer than MR rows; vectors that cross into the next image or pass
-         * the last column, stored one value at a time (masked vector stores were several times slower there);
-         * activations without a vector form, applied value by value after the vector store; transposed products.
-         */
-        private void storeEdge(float[] tiles, int t, int g, int i0, int rows, int j0, int[] bases, int v0) {
-            int end = Math.min(columns, j0 + NR);
             if (pixels > 0) {
-                storeTransposed(tiles, t, i0, rows, j0, end);
+                storeTransposed(tiles, t, i0, rows, j0, Math.min(columns, j0 + NR));
                 return;
             }
-            int row0 = g * m + i0, vectors = (end - j0 + V - 1) / V;
-            for (int r = 0; r < rows; r++) {
-                int row = row0 + r, rowAt = row * rowStride;
+            int row = g * m + i0;
+            for (int r = 0; r < rows; r++, row++) {
                 float b = bias == null ? 0f : bias[row];
-                for (int v = 0; v < vectors; v++) {
-                    int tv = t + r * NR + v * V;
-                    if (bases[v0 + v] < 0) {
-                        int j = j0 + v * V;
-                        storeScalar(tiles, tv, row, j, Math.min(V, end - j), b);
+                int rowAt = row * rowStride;
+                for (int v = 0; v < 2; v++) {
+                    int j = j0 + v * V, tv = t + r * NR + v * V, at = bases[v0 + v];
+                    if (j >= columns) break;
+                    if (at < 0) {
+                        storeScalar(tiles, tv, row, j, Math.min(V, columns - j), b);
                         continue;
                     }
-                    int at = bases[v0 + v] + rowAt;
+                    at += rowAt;
                     put(tiles, tv, b, at);
                     if (scalarAct) {
                         for (int l = at; l < at + V; l++) c[l] = act.applyFast(c[l]);
