@@ -125,20 +125,6 @@ final class VectorGemm {
      * adding to the tile's previous contents when {@code more} (a later block of the reduction).
      */
     static void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
-        int even = kc & ~1;
-        if (even > 0) microPairs(ap, ai, bp, bi, even, tile, t, more);
-        if (even < kc) microStep(ap, ai + even * MR, bp, bi + even * NR, tile, t, more || even > 0);
-    }
-
-    /**
-     * {@link #micro} for an even number of steps, two per iteration: C2 does not unroll a body this large itself, and
-     * the loop's index and bounds-check work per multiply-add halves (ResNet-50 about 2% faster at batch 8). The odd
-     * last step is a separate method, so that the accumulators reach the final stores from one loop only: with a
-     * second loop for it inside this method, C2 failed to intrinsify those stores in 4 of 11 JVMs (the accumulators
-     * boxed at every call, ResNet-50 ten times slower). The step is written out here twice and once in
-     * {@link #microStep} on purpose: a helper method taking or returning the accumulators would box them.
-     */
-    private static void microPairs(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (more) {
             c00 = FloatVector.fromArray(S, tile, t);
@@ -156,105 +142,28 @@ final class VectorGemm {
         } else {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
         }
-        for (int p = 0; p < kc; p += 2, ai += 2 * MR, bi += 2 * NR) {
-            {
-                FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-                FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
-                FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-                c00 = a0.fma(b0, c00);
-                c01 = a0.fma(b1, c01);
-                FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-                c10 = a1.fma(b0, c10);
-                c11 = a1.fma(b1, c11);
-                FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-                c20 = a2.fma(b0, c20);
-                c21 = a2.fma(b1, c21);
-                FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-                c30 = a3.fma(b0, c30);
-                c31 = a3.fma(b1, c31);
-                FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-                c40 = a4.fma(b0, c40);
-                c41 = a4.fma(b1, c41);
-                FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-                c50 = a5.fma(b0, c50);
-                c51 = a5.fma(b1, c51);
-            }
-            {
-                FloatVector b0 = FloatVector.fromArray(S, bp, bi + NR);
-                FloatVector b1 = FloatVector.fromArray(S, bp, bi + NR + V);
-                FloatVector a0 = FloatVector.broadcast(S, ap[ai + MR]);
-                c00 = a0.fma(b0, c00);
-                c01 = a0.fma(b1, c01);
-                FloatVector a1 = FloatVector.broadcast(S, ap[ai + MR + 1]);
-                c10 = a1.fma(b0, c10);
-                c11 = a1.fma(b1, c11);
-                FloatVector a2 = FloatVector.broadcast(S, ap[ai + MR + 2]);
-                c20 = a2.fma(b0, c20);
-                c21 = a2.fma(b1, c21);
-                FloatVector a3 = FloatVector.broadcast(S, ap[ai + MR + 3]);
-                c30 = a3.fma(b0, c30);
-                c31 = a3.fma(b1, c31);
-                FloatVector a4 = FloatVector.broadcast(S, ap[ai + MR + 4]);
-                c40 = a4.fma(b0, c40);
-                c41 = a4.fma(b1, c41);
-                FloatVector a5 = FloatVector.broadcast(S, ap[ai + MR + 5]);
-                c50 = a5.fma(b0, c50);
-                c51 = a5.fma(b1, c51);
-            }
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
         }
-        c00.intoArray(tile, t);
-        c01.intoArray(tile, t + V);
-        c10.intoArray(tile, t + NR);
-        c11.intoArray(tile, t + NR + V);
-        c20.intoArray(tile, t + 2 * NR);
-        c21.intoArray(tile, t + 2 * NR + V);
-        c30.intoArray(tile, t + 3 * NR);
-        c31.intoArray(tile, t + 3 * NR + V);
-        c40.intoArray(tile, t + 4 * NR);
-        c41.intoArray(tile, t + 4 * NR + V);
-        c50.intoArray(tile, t + 5 * NR);
-        c51.intoArray(tile, t + 5 * NR + V);
-    }
-
-    /** One step of {@link #micro}: the odd last step of a reduction block. */
-    private static void microStep(float[] ap, int ai, float[] bp, int bi, float[] tile, int t, boolean more) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (more) {
-            c00 = FloatVector.fromArray(S, tile, t);
-            c01 = FloatVector.fromArray(S, tile, t + V);
-            c10 = FloatVector.fromArray(S, tile, t + NR);
-            c11 = FloatVector.fromArray(S, tile, t + NR + V);
-            c20 = FloatVector.fromArray(S, tile, t + 2 * NR);
-            c21 = FloatVector.fromArray(S, tile, t + 2 * NR + V);
-            c30 = FloatVector.fromArray(S, tile, t + 3 * NR);
-            c31 = FloatVector.fromArray(S, tile, t + 3 * NR + V);
-            c40 = FloatVector.fromArray(S, tile, t + 4 * NR);
-            c41 = FloatVector.fromArray(S, tile, t + 4 * NR + V);
-            c50 = FloatVector.fromArray(S, tile, t + 5 * NR);
-            c51 = FloatVector.fromArray(S, tile, t + 5 * NR + V);
-        } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
-        }
-        FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-        FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
-        FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-        c00 = a0.fma(b0, c00);
-        c01 = a0.fma(b1, c01);
-        FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-        c10 = a1.fma(b0, c10);
-        c11 = a1.fma(b1, c11);
-        FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-        c20 = a2.fma(b0, c20);
-        c21 = a2.fma(b1, c21);
-        FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-        c30 = a3.fma(b0, c30);
-        c31 = a3.fma(b1, c31);
-        FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-        c40 = a4.fma(b0, c40);
-        c41 = a4.fma(b1, c41);
-        FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-        c50 = a5.fma(b0, c50);
-        c51 = a5.fma(b1, c51);
         c00.intoArray(tile, t);
         c01.intoArray(tile, t + V);
         c10.intoArray(tile, t + NR);
