@@ -276,9 +276,9 @@ final class VectorGemm {
          * Activations without a vector form are applied value by value after the vector store.
          * <p>
          * One loop with one vector store site on purpose: with a second path for edge tiles beside an unrolled one for
-         * whole tiles, this method inlined the epilogue three times, and in about one JVM in forty C2 ran out of
-         * inlining budget in the third copy, left its Vector API calls un-intrinsified and boxed every vector stored
-         * there (ResNet-50 three to four times slower for the life of the process).
+         * whole tiles, this method inlined the epilogue three times, and in some JVMs C2 left the third copy's Vector
+         * API calls un-intrinsified (compare and blend stayed virtual calls, every store failed to intrinsify) and boxed
+         * every vector stored there: ResNet-50 two to four times slower for the life of the process.
          */
         void finish(float[] tiles, int t, int g, int i0, int rows, int j0, int[] bases, int v0) {
             if (pixels > 0) {
