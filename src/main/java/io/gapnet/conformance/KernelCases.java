@@ -132,6 +132,9 @@ public final class KernelCases {
         // with two or more threads it spreads them over 8 items of 6 or 7 panels, ranges that do not start at multiples
         // of a fixed width
         c.add(conv("pointwise", new ConvDesc(2, 16, 28, 28, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true));
+        // 7 column panels (one 14x14 image) and 9 row panels: an odd count of one-panel items, so with two threads the
+        // engine also cuts the rows, into items of 5 and 4 panels
+        c.add(conv("pointwise", new ConvDesc(1, 24, 14, 14, 50, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true));
         List<ConvDesc> transposed = transposedShapes();
         boolean[] withBias = {true, true, true, false, true, false}, withResidual = {true, false, false, true, false, true};
         for (int i = 0; i < transposed.size(); i++) c.add(conv("transposed", transposed.get(i), withBias[i], withResidual[i]));

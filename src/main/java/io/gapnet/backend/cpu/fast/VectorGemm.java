@@ -81,15 +81,24 @@ final class VectorGemm {
         int rItems = ceil(rowPanels, rowsPerItem);
         // as many items per thread where the columns allow, the panels spread evenly over them: with 7 items of 7 panels
         // (ResNet-50's 14x14 maps at batch 8) one thread ran 4 items while the other waited for a quarter of the time
-        long others = (long) g * rItems;
-        while ((others * colItems) % threads != 0 && colItems < colPanels) colItems++;
-        int cItems = colItems;
+        while ((long) g * rItems * colItems % threads != 0 && colItems < colPanels) colItems++;
+        // where the columns do not allow it and the items are few, the rows are cut finer: ResNet-50's 14x14 maps at
+        // batch 1 are 7 column panels, one item each, and one thread ran 4 of them while the other ran 3
+        for (int f = 2; f <= threads && (long) g * rItems * colItems % threads != 0 && (long) g * rItems * colItems < 8L * threads
+                && rItems * f <= rowPanels; f++) {
+            int per = ceil(rowPanels, rItems * f), count = ceil(rowPanels, per);
+            if ((long) g * count * colItems % threads == 0) {
+                rowsPerItem = per;
+                rItems = count;
+            }
+        }
+        int cItems = colItems, rI = rItems, rPer = rowsPerItem;
         // columns that are already in panel form (constant weights of a transposed product) are read in place
         TransposedWeights packed = b instanceof TransposedWeights t ? t : null;
-        Parallel.run(g * rItems * cItems, item -> {
-            int cc = item % cItems, rest = item / cItems, rc = rest % rItems, grp = rest / rItems;
+        Parallel.run(g * rI * cItems, item -> {
+            int cc = item % cItems, rest = item / cItems, rc = rest % rI, grp = rest / rI;
             int q0 = (int) ((long) cc * colPanels / cItems), q1 = (int) ((long) (cc + 1) * colPanels / cItems), qs = q1 - q0;
-            int ip0 = rc * rowsPerItem, ip1 = Math.min(rowPanels, ip0 + rowsPerItem);
+            int ip0 = rc * rPer, ip1 = Math.min(rowPanels, ip0 + rPer);
             Scratch s = SCRATCH.get();
             c.columnBases(q0 * NR, qs, s.bases);
             for (int k0 = 0; k0 < k; k0 += KC) {
