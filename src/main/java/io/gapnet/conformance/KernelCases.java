@@ -81,8 +81,15 @@ public final class KernelCases {
                 wino(2, 32, 14, 14, 40, 1, 1, 1, 1, 2, relu),                   // groups
                 wino(3, 300, 12, 12, 14, 1, 1, 1, 1, 1, relu),                  // reduction past one block (256)
                 wino(8, 8, 7, 7, 70, 1, 1, 1, 1, 1, Activation.of(Activation.Kind.HARD_SWISH)), // 7x7 maps, many rows
-                wino(1, 64, 28, 28, 64, 1, 1, 1, 1, 1, relu));                  // ResNet-like: several panels per item
+                wino(1, 64, 28, 28, 64, 1, 1, 1, 1, 1, relu),                   // ResNet-like: several panels per item
+                // at most one panel of tiles: on 32-tile panels the tiles are the rows of a transposed product
+                wino(1, 24, 14, 14, 40, 1, 1, 1, 1, 1, relu),                   // 16 tiles, a partial channel panel
+                wino(1, 300, 13, 11, 35, 1, 1, 1, 1, 1, Activation.leakyRelu(0.1f)), // 12 cut tiles, two blocks
+                wino(1, 32, 14, 14, 40, 1, 1, 1, 1, 2, relu));                  // groups
     }
+
+    /** How many of {@link #winogradShapes}, at its end, have at most one 32-tile panel of tiles. */
+    public static final int WINOGRAD_ROW_SHAPES = 3;
 
     private static ConvDesc wino(int n, int c, int h, int w, int oc, int pt, int pl, int pb, int pr, int g, Activation act) {
         return new ConvDesc(n, c, h, w, oc, 3, 3, 1, 1, 1, 1, pt, pl, pb, pr, g, act);
@@ -154,6 +161,7 @@ public final class KernelCases {
         List<ConvDesc> wino = winogradShapes();
         for (int i = 0; i < wino.size(); i++) c.add(conv("winograd", wino.get(i), i % 2 == 0, i % 3 != 1));
         c.add(conv("winograd", wino.get(1), true, true).withSpecialValues());
+        c.add(conv("winograd", wino.get(wino.size() - 1), true, true).withSpecialValues());
         // NaN and infinities through the fused epilogues (vector ReLU, Clip, LeakyRelu): NaN stays NaN
         c.add(conv("gemm", new ConvDesc(1, 40, 7, 7, 65, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, relu), true, true).withSpecialValues());
         c.add(conv("wide", new ConvDesc(2, 40, 16, 15, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, false).withSpecialValues());

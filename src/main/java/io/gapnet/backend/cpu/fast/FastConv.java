@@ -93,10 +93,16 @@ final class FastConv {
     static void conv2d(ConvDesc d, float[] x, CpuBuffer wBuf, float[] bias, float[] res, float[] y, Sgemm sgemm,
                        FastEngine engine) {
         Winograd.Lanes lanes = winogradLanes(engine);
-        if (res != y && Winograd.suits(d, lanes.width())) {
-            Winograd.Weights u = winogradWeights(d, wBuf);
-            // a non-finite or huge value met on the way (it would spread over whole tiles): the direct path below decides
-            if (u.finite && Winograd.run(d, x, u, bias, res, y, lanes)) return;
+        int nr = lanes.width();
+        // a non-finite or huge value met on the way (it would spread over whole tiles): the direct path below decides
+        if (res != y && Winograd.suits(d, nr)) {
+            if (Winograd.tilesAsRows(d, nr)) {
+                Winograd.WeightPanels u = winogradPanels(d, wBuf, nr);
+                if (u.finite && Winograd.runTilesAsRows(d, x, u, bias, res, y, lanes)) return;
+            } else {
+                Winograd.Weights u = winogradWeights(d, wBuf);
+                if (u.finite && Winograd.run(d, x, u, bias, res, y, lanes)) return;
+            }
         }
         if (engine != null && engine.transposes(d)) {
             engine.conv2dTransposed(d, x, transposedWeights(d, wBuf), bias, res, y);
@@ -115,8 +121,10 @@ final class FastConv {
      */
     static void prepare(ConvDesc d, CpuBuffer wBuf, FastEngine engine) {
         if (!wBuf.isConstant() || !worthwhile(d)) return;
-        if (Winograd.suits(d, winogradLanes(engine).width())) {
-            winogradWeights(d, wBuf);
+        int nr = winogradLanes(engine).width();
+        if (Winograd.suits(d, nr)) {
+            if (Winograd.tilesAsRows(d, nr)) winogradPanels(d, wBuf, nr);
+            else winogradWeights(d, wBuf);
         } else if (engine != null && engine.transposes(d)) {
             transposedWeights(d, wBuf);
         } else if (engine != null) {
@@ -126,6 +134,10 @@ final class FastConv {
 
     private static Winograd.Weights winogradWeights(ConvDesc d, CpuBuffer wBuf) {
         return wBuf.derived(Winograd.Weights.class, a -> a.matches(d), () -> Winograd.Weights.of(d, wBuf.data()));
+    }
+
+    private static Winograd.WeightPanels winogradPanels(ConvDesc d, CpuBuffer wBuf, int nr) {
+        return wBuf.derived(Winograd.WeightPanels.class, a -> a.matches(d, nr), () -> Winograd.WeightPanels.of(d, wBuf.data(), nr));
     }
 
     private static TransposedWeights transposedWeights(ConvDesc d, CpuBuffer wBuf) {

@@ -114,7 +114,7 @@ final class VectorGemm {
                         int bi = packed == null ? (q - q0) * kc * NR : packed.offset(k0, kc, q);
                         for (int ip = ib; ip < ie; ip++) {
                             int t = ((ip - ip0) * qs + (q - q0)) * MR * NR;
-                            micro(a.data, a.offset(grp, k0, kc, ip), bp, bi, kc, s.tiles, t, more);
+                            micro(a.data, a.offset(grp, k0, kc, ip), MR, bp, bi, kc, s.tiles, t, more);
                             // a finished tile goes out at once, while it is in L1: its output and residual
                             // traffic then overlaps the next tiles' arithmetic instead of following it
                             if (last) c.finish(s.tiles, t, grp, ip * MR, Math.min(MR, a.m - ip * MR), q * NR, s.bases, 2 * (q - q0));
@@ -130,10 +130,11 @@ final class VectorGemm {
     }
 
     /**
-     * tile[t + r*NR + j] (+)= sum over p < kc of A panel (r, p) * B panel (p, j): the register-tiled inner loop,
-     * adding to the tile's previous contents when {@code more} (a later block of the reduction).
+     * tile[t + r*NR + j] (+)= sum over p < kc of A(r, p) * B panel (p, j): the register-tiled inner loop, adding to
+     * the tile's previous contents when {@code more} (a later block of the reduction). A(r, p) is ap[ai + p*as + r]:
+     * a packed panel ({@code as} = MR), or MR consecutive rows of a matrix stored column by column.
      */
-    static void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+    static void micro(float[] ap, int ai, int as, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (more) {
             c00 = FloatVector.fromArray(S, tile, t);
@@ -151,7 +152,7 @@ final class VectorGemm {
         } else {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
         }
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        for (int p = 0; p < kc; p++, ai += as, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);

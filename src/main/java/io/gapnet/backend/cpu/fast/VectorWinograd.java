@@ -19,17 +19,17 @@ final class VectorWinograd implements Winograd.Lanes {
     }
 
     @Override
-    public void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
-        VectorGemm.micro(ap, ai, bp, bi, kc, tile, t, more);
+    public void micro(float[] ap, int ai, int as, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+        VectorGemm.micro(ap, ai, as, bp, bi, kc, tile, t, more);
     }
 
     @Override
-    public void gather(float[] x, int offset, int[] index, boolean[] inside, boolean[] whole, int q, float[] p) {
+    public void gather(float[] x, int offset, int[] index, boolean[] inside, boolean[] whole, int q, float[] p, int used) {
         int nr = VectorGemm.NR, xi = Winograd.XI;
         for (int e = 0; e < xi; e++) {
             int at = (q * xi + e) * nr;
             boolean all = whole[q * xi + e];
-            for (int l = 0; l < nr; l += V) {
+            for (int l = 0; l < used; l += V) {
                 // each branch stores its own vector (a vector that two branches assign is boxed where they merge);
                 // lanes outside the image read a valid index and are zeroed by the blend
                 if (all) {
@@ -53,7 +53,7 @@ final class VectorWinograd implements Winograd.Lanes {
      */
 
     @Override
-    public float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride) {
+    public float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride, int used) {
         int nr = VectorGemm.NR, a = Winograd.ALPHA;
         float peak = 0f;
         // passes 0-5: down column k of the patches into t; passes 6-11: across row k of t into v
@@ -63,7 +63,7 @@ final class VectorWinograd implements Winograd.Lanes {
             float[] src = down ? p : t, dst = down ? t : v;
             int s0 = down ? k * nr : k * a * nr, ss = down ? a * nr : nr;
             int d0 = down ? k * nr : vBase + k * a * vStride, ds = down ? a * nr : vStride;
-            for (int l = 0; l < nr; l += V) {
+            for (int l = 0; l < used; l += V) {
                 FloatVector p0 = FloatVector.fromArray(S, src, s0 + l), p1 = FloatVector.fromArray(S, src, s0 + ss + l);
                 FloatVector p2 = FloatVector.fromArray(S, src, s0 + 2 * ss + l), p3 = FloatVector.fromArray(S, src, s0 + 3 * ss + l);
                 FloatVector p4 = FloatVector.fromArray(S, src, s0 + 4 * ss + l), p5 = FloatVector.fromArray(S, src, s0 + 5 * ss + l);

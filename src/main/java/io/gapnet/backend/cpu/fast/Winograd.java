@@ -21,6 +21,10 @@ import io.gapnet.backend.ConvDesc;
  * of a panel's 36 x tiles patch elements lies in a channel plane ({@link #patchIndex}), by vector gathers on the
  * Vector API engine (the value-by-value copy it replaced made a 256-channel 14x14 layer a quarter slower at batch 1).
  * <p>
+ * With at most one panel of tiles (a 14x14 map at batch 1 has 16, which would fill half of the Vector API engine's
+ * 32-tile panel) the products run transposed instead ({@link #runTilesAsRows}): tiles as the micro-kernel's rows of
+ * 6, output channels as its columns, the weights in column panels ({@link WeightPanels}).
+ * <p>
  * Exactness: with finite inputs the result differs from direct convolution by rounding only (the transform
  * points 0, +-1, +-2 keep it within the conformance tolerance). A NaN or infinity anywhere in a tile would
  * spread to all 16 of its outputs, and a huge one would spread its rounding error there, so a run that meets a
@@ -43,13 +47,26 @@ final class Winograd {
     /**
      * What reading one transformed weight from memory costs, in the same steps: the transformed weights are four
      * times the size of the kernel, so with few tiles to share them (ResNet's 14x14 maps at batch 1: one panel
-     * of 16) the products wait on memory. Fitted to side-by-side runs of scripts/bench-winograd.
+     * of 16) the products wait on memory. Fitted to side-by-side runs of scripts/bench-winograd (AVX2).
      */
     static final double WEIGHT_READ = 32;
+    /**
+     * The same for {@link #runTilesAsRows}, fitted to stand-alone runs against direct convolution with the weights
+     * rotating through more copies than the caches hold (2-core AVX-512 machine): 16 tiles of 256 channels took 0.73x
+     * its time, 12 tiles of 512 channels 1.0x, 4 tiles of 512 channels 1.65x.
+     */
+    static final double ROWS_WEIGHT_READ = 16;
     /** Column panels per work item at most: the transformed weights read once serve this many panels. */
     private static final int MAX_PANELS = 4;
     /** Transformed-input floats per thread at most (more input channels take fewer panels per item). */
     private static final long MAX_V = 1L << 20;
+    /** Transformed-input floats at most that {@link #runTilesAsRows} shares between its threads. */
+    private static final long MAX_SHARED_V = 1L << 22;
+    /**
+     * Floats between the position matrices of {@link #runTilesAsRows}'s transformed input: without them the 36 rows
+     * that one transform stores are a power of two apart (32 KiB for 256 channels) and share a handful of L1 sets.
+     */
+    private static final int MATRIX_PAD = 16;
     /** Output-channel rows whose products are held at once (36 x rows x panel columns floats, in L2). */
     private static final int ROW_CHUNK = 8 * PackedA.MR;
 
@@ -76,19 +93,24 @@ final class Winograd {
         /**
          * Panel q's 6x6 input patches of one channel (its plane at {@code x[offset]}) to {@code p}: element e of lane l
          * at {@code p[e*width + l]}, read from {@code x[offset + index[(q*36 + e)*width + l]]} where {@code inside}
-         * (always where {@code whole[q*36 + e]}), zero elsewhere.
+         * (always where {@code whole[q*36 + e]}), zero elsewhere; for the first {@code used} lanes at least (the engine
+         * may fill a few more, up to its vector length).
          */
-        void gather(float[] x, int offset, int[] index, boolean[] inside, boolean[] whole, int q, float[] p);
+        void gather(float[] x, int offset, int[] index, boolean[] inside, boolean[] whole, int q, float[] p, int used);
 
-        /** The register-tiled product {@code tile (+)= A panel (MR x kc) * B panel (kc x width)}, as {@link VectorGemm#micro}. */
-        void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more);
+        /**
+         * The register-tiled product {@code tile (+)= A (MR x kc, A(r, p) at ap[ai + p*as + r]) * B panel (kc x width)},
+         * as {@link VectorGemm#micro}.
+         */
+        void micro(float[] ap, int ai, int as, float[] bp, int bi, int kc, float[] tile, int t, boolean more);
 
         /**
          * The input transform {@code B^T d B} of a panel's 6x6 patches, lanes = tiles: patch element e of lane l
          * at {@code p[e*width + l]}, {@code t} (36 x width) as scratch, transformed element (a, b) of lane l to
-         * {@code v[vBase + (a*6 + b)*vStride + l]}; returns the largest magnitude written (NaN once a NaN was).
+         * {@code v[vBase + (a*6 + b)*vStride + l]}, for the lanes that {@link #gather} filled with the same {@code used};
+         * returns the largest magnitude written (NaN once a NaN was).
          */
-        float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride);
+        float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride, int used);
 
         /**
          * The output transform {@code A^T m A}, lanes = tiles: element (a, b) of lane l at
@@ -106,25 +128,25 @@ final class Winograd {
         }
 
         @Override
-        public void micro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
-            scalarMicro(ap, ai, bp, bi, kc, tile, t, more);
+        public void micro(float[] ap, int ai, int as, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+            scalarMicro(ap, ai, as, bp, bi, kc, tile, t, more);
         }
 
         @Override
-        public void gather(float[] x, int offset, int[] index, boolean[] inside, boolean[] whole, int q, float[] p) {
+        public void gather(float[] x, int offset, int[] index, boolean[] inside, boolean[] whole, int q, float[] p, int used) {
             int nr = SCALAR_NR;
-            for (int e = 0, at = q * XI * nr; e < XI; e++) {
-                for (int l = 0; l < nr; l++, at++) p[e * nr + l] = inside[at] ? x[offset + index[at]] : 0f;
+            for (int e = 0; e < XI; e++) {
+                for (int l = 0, at = (q * XI + e) * nr; l < used; l++, at++) p[e * nr + l] = inside[at] ? x[offset + index[at]] : 0f;
             }
         }
 
         @Override
-        public float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride) {
+        public float inputTransform(float[] p, float[] t, float[] v, int vBase, int vStride, int used) {
             int nr = SCALAR_NR;
-            for (int k = 0; k < ALPHA; k++) inputLanes(nr, p, k * nr, ALPHA * nr, t, k * nr, ALPHA * nr);
+            for (int k = 0; k < ALPHA; k++) inputLanes(used, p, k * nr, ALPHA * nr, t, k * nr, ALPHA * nr);
             float peak = 0f;
             for (int a = 0; a < ALPHA; a++) {
-                peak = Math.max(peak, inputLanes(nr, t, a * ALPHA * nr, nr, v, vBase + a * ALPHA * vStride, vStride));
+                peak = Math.max(peak, inputLanes(used, t, a * ALPHA * nr, nr, v, vBase + a * ALPHA * vStride, vStride));
             }
             return peak;
         }
@@ -178,7 +200,24 @@ final class Winograd {
      * convolution, with panels of {@code nr} tiles.
      */
     static boolean suits(ConvDesc d, int nr) {
-        return eligible(d, nr) && XI * padded(d, nr) * OVERHEAD + XI * WEIGHT_READ < 9.0 * d.n() * d.outH() * d.outW();
+        if (!eligible(d, nr)) return false;
+        boolean asRows = tilesAsRows(d, nr);
+        long rows = asRows ? ceil(tiles(d), PackedA.MR) * (long) PackedA.MR : padded(d, nr);
+        return XI * rows * OVERHEAD + XI * (asRows ? ROWS_WEIGHT_READ : WEIGHT_READ) < 9.0 * d.n() * d.outH() * d.outW();
+    }
+
+    /**
+     * Whether d runs by {@link #runTilesAsRows}: at most one column panel of tiles (a 14x14 map at batch 1 has 16, a
+     * 7x7 one 4), which pad the micro-kernel's rows of 6 at least a tenth less than that panel.
+     */
+    static boolean tilesAsRows(ConvDesc d, int nr) {
+        long tiles = tiles(d), rows = ceil(tiles, PackedA.MR) * (long) PackedA.MR;
+        return tiles <= nr && rows * 10 <= (long) nr * 9 && XI * (long) d.cPerGroup() * ceil(rows, nr) * nr <= MAX_SHARED_V;
+    }
+
+    /** The 4x4 output tiles of all images. */
+    private static long tiles(ConvDesc d) {
+        return (long) d.n() * ceil(d.outH(), TILE) * ceil(d.outW(), TILE);
     }
 
     /** Whether Winograd can run this convolution at all (what {@link #suits} asks before the cost). */
@@ -191,8 +230,7 @@ final class Winograd {
 
     /** The 4x4 output tiles of all images, rounded up to whole column panels of {@code nr}. */
     private static long padded(ConvDesc d, int nr) {
-        long tiles = (long) d.n() * ceil(d.outH(), TILE) * ceil(d.outW(), TILE);
-        return ceil(tiles, nr) * (long) nr;
+        return ceil(tiles(d), nr) * (long) nr;
     }
 
     /** Column panels per work item: enough items for every thread, as few as that allows (each reads all weights). */
@@ -222,11 +260,22 @@ final class Winograd {
         }
 
         static Weights of(ConvDesc d, float[] w) {
+            int m = d.ocPerGroup(), c = d.cPerGroup();
+            boolean[] finite = {true};
+            float[] u = transformed(d, w, finite);
+            PackedA packed = PackedA.pack(d.group() * XI, m, c, u, 0, m * c, c, 1, null);
+            return new Weights(packed, finite[0], d.group());
+        }
+
+        /**
+         * {@code U[g][xi] = G w G^T} as {@code groups * 36} row-major matrices of out x in channels; clears
+         * {@code finite[0]} when a weight or a transformed weight is NaN or infinite.
+         */
+        static float[] transformed(ConvDesc d, float[] w, boolean[] finite) {
             int g = d.group(), m = d.ocPerGroup(), c = d.cPerGroup();
             long size = (long) g * XI * m * c;
             if (size > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("weights too large for Winograd: " + size);
             float[] u = new float[(int) size];
-            boolean[] finite = {true};
             Parallel.run(g * m, row -> {
                 int grp = row / m, o = row % m;
                 float[] t = new float[ALPHA * 3], col = new float[ALPHA];
@@ -245,8 +294,7 @@ final class Winograd {
                 }
                 if (!ok) finite[0] = false;
             });
-            PackedA packed = PackedA.pack(g * XI, m, c, u, 0, m * c, c, 1, null);
-            return new Weights(packed, finite[0], g);
+            return u;
         }
 
         /** G (g0, g1, g2): the 6 values at out[off + i*stride]. */
@@ -260,11 +308,68 @@ final class Winograd {
         }
     }
 
+    /**
+     * The transformed weights for {@link #runTilesAsRows}: each {@code U[g][xi]} transposed (in x out channels) in
+     * the micro-kernel's column panels of {@code nr} output channels, per block of at most {@link PackedA#KC} input
+     * channels, zero past the last channel, read in place by the products.
+     */
+    static final class WeightPanels {
+        final float[] data;
+        final boolean finite;
+        private final int groups, m, c, nr, panels;
+
+        private WeightPanels(float[] data, boolean finite, int groups, int m, int c, int nr) {
+            this.data = data;
+            this.finite = finite;
+            this.groups = groups;
+            this.m = m;
+            this.c = c;
+            this.nr = nr;
+            this.panels = ceil(m, nr);
+        }
+
+        boolean matches(ConvDesc d, int nr) {
+            return groups == d.group() && m == d.ocPerGroup() && c == d.cPerGroup() && this.nr == nr;
+        }
+
+        static WeightPanels of(ConvDesc d, float[] w, int nr) {
+            int g = d.group(), m = d.ocPerGroup(), c = d.cPerGroup(), panels = ceil(m, nr);
+            long size = (long) g * XI * panels * nr * c;
+            if (size > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("weights too large for Winograd: " + size);
+            boolean[] finite = {true};
+            float[] u = Weights.transformed(d, w, finite);
+            WeightPanels wp = new WeightPanels(new float[(int) size], finite[0], g, m, c, nr);
+            Parallel.run(g * XI * panels, item -> {
+                int mat = item / panels, q = item % panels;
+                for (int k0 = 0; k0 < c; k0 += PackedA.KC) {
+                    int kc = Math.min(PackedA.KC, c - k0), at = wp.offset(mat, k0, kc, q);
+                    for (int j = 0; j < nr && q * nr + j < m; j++) {
+                        int src = (mat * m + q * nr + j) * c + k0;
+                        for (int p = 0; p < kc; p++) wp.data[at + p * nr + j] = u[src + p];
+                    }
+                }
+            });
+            return wp;
+        }
+
+        /** Where column panel q of matrix {@code mat} (group * 36 + xi), block at input channel k0 (kc of them), starts. */
+        int offset(int mat, int k0, int kc, int q) {
+            return ((mat * c + k0) * panels + q * kc) * nr;
+        }
+    }
+
     /** Per-thread buffers, grown on demand and kept: no allocation in the steady state. */
     private static final class Scratch {
+        /** The transformed input that {@link #runTilesAsRows} shares between its threads (the caller's). */
+        float[] shared = new float[0];
         float[] v = new float[0], m = new float[0], patch = new float[0], half = new float[0], out = new float[0];
         int[] image = new int[0], rows = new int[0], cols = new int[0], index = new int[0];
         boolean[] inside = new boolean[0], whole = new boolean[0];
+
+        float[] sharedV(int size) {
+            if (shared.length < size) shared = new float[size];
+            return shared;
+        }
 
         void ensure(int vSize, int mSize, int nr, int panels) {
             if (v.length < vSize) v = new float[vSize];
@@ -323,8 +428,8 @@ final class Winograd {
             float peak = 0f;
             for (int q = 0; q < qs; q++) {
                 for (int ch = 0; ch < c; ch++) {
-                    lanes.gather(x, (g * c + ch) * plane, s.index, s.inside, s.whole, q, s.patch);
-                    peak = Math.max(peak, lanes.inputTransform(s.patch, s.half, s.v, (q * c + ch) * nr, qs * c * nr));
+                    lanes.gather(x, (g * c + ch) * plane, s.index, s.inside, s.whole, q, s.patch, nr);
+                    peak = Math.max(peak, lanes.inputTransform(s.patch, s.half, s.v, (q * c + ch) * nr, qs * c * nr, nr));
                 }
             }
             if (!(peak <= MAX_INPUT)) { // NaN, infinite or huge: the direct path decides
@@ -346,6 +451,95 @@ final class Winograd {
             if (!ok) bad[0] = true;
         });
         return !bad[0];
+    }
+
+    /**
+     * {@link #run} with the products transposed, for {@link #tilesAsRows}: {@code M[xi]^T = V[xi]^T (tiles x in
+     * channels) * U[xi]^T (in x out channels)}, tiles as the micro-kernel's rows and output channels as its columns.
+     * First all threads transform the input of every tile into one shared buffer, per position xi and input channel a
+     * row of all tiles (the micro-kernel reads six of them per step); then each work item, a column panel of output
+     * channels, multiplies that with the weights' panel ({@link WeightPanels}, each weight read once per call) for all
+     * 36 positions and transforms the products back, output channels as the lanes.
+     */
+    static boolean runTilesAsRows(ConvDesc d, float[] x, WeightPanels u, float[] bias, float[] residual, float[] y,
+                                  Lanes lanes) {
+        int nr = lanes.width(), mr = PackedA.MR, oh = d.outH(), ow = d.outW(), th = ceil(oh, TILE), tw = ceil(ow, TILE);
+        int tiles = d.n() * th * tw, rowsP = ceil(tiles, mr) * mr, qs = ceil(rowsP, nr), rowLength = qs * nr;
+        int groups = d.group(), m = d.ocPerGroup(), c = d.cPerGroup(), plane = d.h() * d.w();
+        // transformed element xi of tile l for input channel ch of group g: v[(g*36 + xi)*matrix + ch*rowLength + l].
+        // Rows past the last tile are never stored, so their lanes may keep what an earlier call left there.
+        int matrix = c * rowLength + MATRIX_PAD;
+        float[] v = SCRATCH.get().sharedV(groups * XI * matrix);
+        int perChunk = ceil(c, Math.min(c, 4 * Parallel.threads())), chItems = ceil(c, perChunk);
+        boolean[] bad = new boolean[1];
+        Parallel.run(groups * chItems, item -> {
+            int g = item / chItems, ch0 = item % chItems * perChunk, ch1 = Math.min(c, ch0 + perChunk);
+            Scratch s = SCRATCH.get();
+            s.ensure(0, 0, nr, qs);
+            geometry(th, tw, tiles, 0, qs, nr, s);
+            patchIndex(d, qs, nr, s);
+            float peak = 0f;
+            for (int ch = ch0; ch < ch1; ch++) {
+                for (int q = 0; q < qs && q * nr < tiles; q++) {
+                    int used = Math.min(nr, tiles - q * nr);
+                    lanes.gather(x, (g * c + ch) * plane, s.index, s.inside, s.whole, q, s.patch, used);
+                    peak = Math.max(peak, lanes.inputTransform(s.patch, s.half, v, g * XI * matrix + ch * rowLength + q * nr,
+                            matrix, used));
+                }
+            }
+            if (!(peak <= MAX_INPUT)) bad[0] = true; // NaN, infinite or huge: the direct path decides
+        });
+        if (bad[0]) return false;
+        int colPanels = ceil(m, nr);
+        Activation act = d.act();
+        Parallel.run(groups * colPanels, item -> {
+            int g = item / colPanels, q = item % colPanels, o0 = q * nr;
+            Scratch s = SCRATCH.get();
+            s.ensure(0, XI * rowsP * nr, nr, qs);
+            geometry(th, tw, tiles, 0, qs, nr, s);
+            for (int xi = 0; xi < XI; xi++) {
+                int mat = g * XI + xi;
+                for (int k0 = 0; k0 < c; k0 += PackedA.KC) {
+                    int kc = Math.min(PackedA.KC, c - k0), bi = u.offset(mat, k0, kc, q), ai = mat * matrix + k0 * rowLength;
+                    for (int r = 0; r < rowsP; r += mr) {
+                        lanes.micro(v, ai + r, rowLength, u.data, bi, kc, s.m, (xi * rowsP + r) * nr, k0 > 0);
+                    }
+                }
+            }
+            boolean ok = true;
+            for (int t = 0; t < tiles; t++) {
+                lanes.outputTransform(s.m, t * nr, rowsP * nr, s.half, s.out);
+                ok &= storeChannels(d, g * m + o0, Math.min(nr, m - o0), t, nr, s.out, bias, residual, act, y, s);
+            }
+            if (!ok) bad[0] = true;
+        });
+        return !bad[0];
+    }
+
+    /**
+     * Tile t's outputs for output channels o0 .. o0 + count (output (i, j) of channel o0 + l at
+     * {@code out[(i*4 + j)*nr + l]}) with bias, residual and activation into y; false when one was NaN or infinite.
+     */
+    private static boolean storeChannels(ConvDesc d, int o0, int count, int t, int nr, float[] out, float[] bias,
+                                         float[] residual, Activation act, float[] y, Scratch s) {
+        int oh = d.outH(), ow = d.outW(), plane = oh * ow, n = s.image[t], y0 = s.rows[t], x0 = s.cols[t];
+        int rows = Math.min(TILE, oh - y0), cols = Math.min(TILE, ow - x0);
+        boolean nonFinite = false;
+        for (int l = 0; l < count; l++) {
+            float b = bias == null ? 0f : bias[o0 + l];
+            int pix = (n * d.oc() + o0 + l) * plane + y0 * ow + x0;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    float v = out[(i * TILE + j) * nr + l];
+                    nonFinite |= v - v != 0f;
+                    int idx = pix + i * ow + j;
+                    v += b;
+                    if (residual != null) v += residual[idx];
+                    y[idx] = VectorGemm.activate(act, v);
+                }
+            }
+        }
+        return !nonFinite;
     }
 
     /** Each tile of the item's panels: its image (-1 past the last tile) and its first output row and column. */
@@ -401,7 +595,7 @@ final class Winograd {
                     for (int q = 0; q < qs; q++) {
                         int bi = ((xi * qs + q) * c + k0) * nr;
                         int t = ((xi * qs + q) * rowsP + ip * PackedA.MR) * nr;
-                        lanes.micro(u.data, ai, s.v, bi, kc, s.m, t, k0 > 0);
+                        lanes.micro(u.data, ai, PackedA.MR, s.v, bi, kc, s.m, t, k0 > 0);
                     }
                 }
             }
@@ -474,7 +668,10 @@ final class Winograd {
         for (int i = 0; i < x.length; i++) x[i] = Math.max(0f, (float) r.nextGaussian());
         float[] got = new float[(int) d.outputSize()];
         ConvDesc linear = d.withAct(Activation.NONE); // the activation would hide errors below zero
-        if (!run(linear, x, Weights.of(linear, w), bias, null, got, lanes)) return new WinogradError(d, Double.NaN, Double.NaN);
+        int nr = lanes.width();
+        boolean done = tilesAsRows(linear, nr) ? runTilesAsRows(linear, x, WeightPanels.of(linear, w, nr), bias, null, got, lanes)
+                : run(linear, x, Weights.of(linear, w), bias, null, got, lanes);
+        if (!done) return new WinogradError(d, Double.NaN, Double.NaN);
         float[] want = new float[got.length];
         try (io.gapnet.backend.cpu.CpuBackend ref = new io.gapnet.backend.cpu.CpuBackend();
              io.gapnet.backend.Queue q = ref.openQueue();
@@ -498,10 +695,10 @@ final class Winograd {
     static final int SCALAR_NR = 16;
 
     /** The product without the Vector API: an MR x 16 tile, the column loop left to the JIT's vectoriser. */
-    static void scalarMicro(float[] ap, int ai, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
+    static void scalarMicro(float[] ap, int ai, int as, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
         int nr = SCALAR_NR, mr = PackedA.MR;
         if (!more) java.util.Arrays.fill(tile, t, t + mr * nr, 0f);
-        for (int p = 0; p < kc; p++, ai += mr, bi += nr) {
+        for (int p = 0; p < kc; p++, ai += as, bi += nr) {
             for (int r = 0; r < mr; r++) {
                 float a = ap[ai + r];
                 int row = t + r * nr;

@@ -118,8 +118,11 @@ class FastCpuTest {
         ConvDesc pointwise = new ConvDesc(8, 16, 14, 14, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.RELU);
         ConvDesc wide3x3 = new ConvDesc(8, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
         ConvDesc small = new ConvDesc(1, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
-        for (ConvDesc d : new ConvDesc[] {pointwise, wide3x3, small}) {
-            Class<?> expected = FastConv.winograd(d, engine) ? Winograd.Weights.class
+        ConvDesc oneImage14x14 = new ConvDesc(1, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.RELU);
+        for (ConvDesc d : new ConvDesc[] {pointwise, wide3x3, small, oneImage14x14}) {
+            int lanes = FastConv.winogradLanes(engine).width();
+            Class<?> expected = FastConv.winograd(d, engine)
+                    ? Winograd.tilesAsRows(d, lanes) ? Winograd.WeightPanels.class : Winograd.Weights.class
                     : engine != null && engine.transposes(d) ? TransposedWeights.class
                     : engine != null ? PackedA.class : null;
             float[] weights = random((int) d.weightSize(), 7);

@@ -72,6 +72,11 @@ class WinogradTest {
     }
 
     private static void check(ConvDesc d, Winograd.Lanes lanes, boolean bias, boolean residual, long seed) {
+        check(d, lanes, bias, residual, seed, false);
+    }
+
+    /** As {@link #check}, by {@link Winograd#runTilesAsRows} when {@code asRows} (whatever the tile count). */
+    private static void check(ConvDesc d, Winograd.Lanes lanes, boolean bias, boolean residual, long seed, boolean asRows) {
         // the edge shapes run whether or not the cost model would pick Winograd at this vector width (16 lanes of
         // AVX-512 pad the tiles to more than 8 of AVX2 do); the cost model's choices are tested on their own
         assertTrue(Winograd.eligible(d, lanes.width()), d + " should be able to take the Winograd path");
@@ -79,7 +84,8 @@ class WinogradTest {
         float[] b = bias ? random(d.oc(), seed + 2) : null, res = residual ? random(d.outputSize(), seed + 3) : null;
         float[] y = new float[(int) d.outputSize()];
         java.util.Arrays.fill(y, Float.NaN); // every output must be written
-        assertTrue(Winograd.run(d, x, Winograd.Weights.of(d, w), b, res, y, lanes));
+        assertTrue(asRows ? Winograd.runTilesAsRows(d, x, Winograd.WeightPanels.of(d, w, lanes.width()), b, res, y, lanes)
+                : Winograd.run(d, x, Winograd.Weights.of(d, w), b, res, y, lanes));
         float[] want = reference(d, x, w, b, res);
         Approx.assertClose(want, y, Conformance.ATOL, Conformance.RTOL);
     }
@@ -94,10 +100,15 @@ class WinogradTest {
             tests.add(DynamicTest.dynamicTest("scalar " + d, () -> check(d, Winograd.SCALAR, true, true, s)));
             tests.add(DynamicTest.dynamicTest("scalar, no bias or residual " + d,
                     () -> check(d, Winograd.SCALAR, false, false, s + 5)));
+            tests.add(DynamicTest.dynamicTest("scalar, tiles as rows " + d, () -> check(d, Winograd.SCALAR, true, true, s, true)));
             if (engine != null) {
                 tests.add(DynamicTest.dynamicTest("vector " + d, () -> check(d, engine.winograd(), true, true, s)));
                 tests.add(DynamicTest.dynamicTest("vector, bias only " + d,
                         () -> check(d, engine.winograd(), true, false, s + 7)));
+                tests.add(DynamicTest.dynamicTest("vector, tiles as rows " + d,
+                        () -> check(d, engine.winograd(), true, true, s, true)));
+                tests.add(DynamicTest.dynamicTest("vector, tiles as rows, no bias or residual " + d,
+                        () -> check(d, engine.winograd(), false, false, s + 9, true)));
             }
         }
         return tests.stream();
@@ -113,6 +124,30 @@ class WinogradTest {
             check(wide, FastEngine.best().winograd(), true, false, 70 + round);
             check(narrow, Winograd.SCALAR, false, true, 80 + round);
         }
+    }
+
+    @Test
+    void theConformanceSuitesSmallShapesTakeTilesAsRows() {
+        FastEngine engine = FastEngine.best();
+        org.junit.jupiter.api.Assumptions.assumeTrue(engine != null && engine.winograd().width() == 32, "no 32-tile panels");
+        List<ConvDesc> all = shapes();
+        for (ConvDesc d : all.subList(all.size() - KernelCases.WINOGRAD_ROW_SHAPES, all.size())) {
+            assertTrue(FastConv.winograd(d, engine) && Winograd.tilesAsRows(d, 32), "not by Winograd with tiles as rows: " + d);
+        }
+    }
+
+    @Test
+    void tilesAsRowsNeverStoreThePaddingRowsThatAnEarlierCallLeftInTheSharedBuffer() {
+        FastEngine engine = FastEngine.best();
+        Winograd.Lanes lanes = engine == null ? Winograd.SCALAR : engine.winograd();
+        // 30 tiles (a 20x24 map) fill lanes 0-29 of each 32-lane row with NaN; 16 tiles (16x16) then read rows 0-17
+        // of the same rows, 16 and 17 still NaN: their products are NaN, and none of them may reach the output
+        ConvDesc nan = conv(1, 16, 20, 24, 16, 1, 1, 1, 1, 1, Activation.NONE), next = conv(1, 16, 16, 16, 16, 1, 1, 1, 1, 1, RELU);
+        float[] x = new float[(int) nan.inputSize()], w = weights(nan, 5);
+        java.util.Arrays.fill(x, Float.NaN);
+        float[] y = new float[(int) nan.outputSize()];
+        assertFalse(Winograd.runTilesAsRows(nan, x, Winograd.WeightPanels.of(nan, w, lanes.width()), null, null, y, lanes));
+        check(next, lanes, true, true, 6, true);
     }
 
     @Test
@@ -184,5 +219,13 @@ class WinogradTest {
         assertTrue(Winograd.suits(conv(1, 128, 28, 28, 128, 1, 1, 1, 1, 1, RELU), nr), "28x28 at batch 1");
         assertTrue(Winograd.suits(conv(8, 512, 7, 7, 512, 1, 1, 1, 1, 1, RELU), nr), "7x7 at batch 8");
         assertTrue(Winograd.suits(conv(1, 64, 56, 56, 64, 1, 1, 1, 1, 1, RELU), nr), "56x56");
+        // with 32-tile panels (AVX-512) the 16 tiles of a 14x14 map at batch 1 are the rows of a transposed product: it
+        // pays for 256 channels; the 4 tiles of a 7x7 map still do not pay for reading the transformed weights
+        int wide = 32;
+        assertTrue(Winograd.tilesAsRows(conv(1, 256, 14, 14, 256, 1, 1, 1, 1, 1, RELU), wide));
+        assertTrue(Winograd.suits(conv(1, 256, 14, 14, 256, 1, 1, 1, 1, 1, RELU), wide), "14x14 at batch 1, 32 lanes");
+        assertFalse(Winograd.suits(conv(1, 512, 7, 7, 512, 1, 1, 1, 1, 1, RELU), wide), "7x7 at batch 1, 32 lanes");
+        assertTrue(Winograd.suits(conv(4, 512, 7, 7, 512, 1, 1, 1, 1, 1, RELU), wide), "7x7 at batch 4, 32 lanes");
+        assertFalse(Winograd.tilesAsRows(conv(1, 128, 28, 28, 128, 1, 1, 1, 1, 1, RELU), wide), "49 tiles: two panels");
     }
 }
