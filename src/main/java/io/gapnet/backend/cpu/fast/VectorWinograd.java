@@ -19,6 +19,11 @@ final class VectorWinograd implements Winograd.Lanes {
     }
 
     @Override
+    public int step() {
+        return V;
+    }
+
+    @Override
     public void micro(float[] ap, int ai, int as, float[] bp, int bi, int kc, float[] tile, int t, boolean more) {
         VectorGemm.micro(ap, ai, as, bp, bi, kc, tile, t, more);
     }

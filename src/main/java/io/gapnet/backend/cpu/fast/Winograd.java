@@ -90,6 +90,9 @@ final class Winograd {
         /** Tiles per column panel: the micro-kernel's tile width. */
         int width();
 
+        /** Lanes that {@link #gather} and {@link #inputTransform} fill at a time: {@code used} is rounded up to this. */
+        int step();
+
         /**
          * Panel q's 6x6 input patches of one channel (its plane at {@code x[offset]}) to {@code p}: element e of lane l
          * at {@code p[e*width + l]}, read from {@code x[offset + index[(q*36 + e)*width + l]]} where {@code inside}
@@ -125,6 +128,11 @@ final class Winograd {
         @Override
         public int width() {
             return SCALAR_NR;
+        }
+
+        @Override
+        public int step() {
+            return 1;
         }
 
         @Override
@@ -464,10 +472,16 @@ final class Winograd {
     static boolean runTilesAsRows(ConvDesc d, float[] x, WeightPanels u, float[] bias, float[] residual, float[] y,
                                   Lanes lanes) {
         int nr = lanes.width(), mr = PackedA.MR, oh = d.outH(), ow = d.outW(), th = ceil(oh, TILE), tw = ceil(ow, TILE);
-        int tiles = d.n() * th * tw, rowsP = ceil(tiles, mr) * mr, qs = ceil(rowsP, nr), rowLength = qs * nr;
+        int tiles = d.n() * th * tw, panels = ceil(tiles, mr), rows = panels * mr, qs = ceil(tiles, nr);
+        // the last panel of 6 rows reads the last 6 tiles, overlapping the one before where the tiles are not a multiple
+        // of 6 (16 tiles: 0-5, 6-11, 10-15), so that the input rows stop at the last tile
+        int lastRow = Math.max(0, tiles - mr), lastPanel = (panels - 1) * mr;
+        // a row of all tiles, as short as the transforms' stores allow: 16 tiles fill one 64-byte line
+        int rowLength = ceil(Math.max(tiles, mr), Math.max(16, lanes.step())) * Math.max(16, lanes.step());
         int groups = d.group(), m = d.ocPerGroup(), c = d.cPerGroup(), plane = d.h() * d.w();
         // transformed element xi of tile l for input channel ch of group g: v[(g*36 + xi)*matrix + ch*rowLength + l].
-        // Rows past the last tile are never stored, so their lanes may keep what an earlier call left there.
+        // Fewer tiles than a row panel leave rows past the last tile unset: they keep what an earlier call left there,
+        // and their products are never stored.
         int matrix = c * rowLength + MATRIX_PAD;
         float[] v = SCRATCH.get().sharedV(groups * XI * matrix);
         int perChunk = ceil(c, Math.min(c, 4 * Parallel.threads())), chItems = ceil(c, perChunk);
@@ -480,7 +494,7 @@ final class Winograd {
             patchIndex(d, qs, nr, s);
             float peak = 0f;
             for (int ch = ch0; ch < ch1; ch++) {
-                for (int q = 0; q < qs && q * nr < tiles; q++) {
+                for (int q = 0; q < qs; q++) {
                     int used = Math.min(nr, tiles - q * nr);
                     lanes.gather(x, (g * c + ch) * plane, s.index, s.inside, s.whole, q, s.patch, used);
                     peak = Math.max(peak, lanes.inputTransform(s.patch, s.half, v, g * XI * matrix + ch * rowLength + q * nr,
@@ -495,20 +509,21 @@ final class Winograd {
         Parallel.run(groups * colPanels, item -> {
             int g = item / colPanels, q = item % colPanels, o0 = q * nr;
             Scratch s = SCRATCH.get();
-            s.ensure(0, XI * rowsP * nr, nr, qs);
+            s.ensure(0, XI * rows * nr, nr, qs);
             geometry(th, tw, tiles, 0, qs, nr, s);
             for (int xi = 0; xi < XI; xi++) {
                 int mat = g * XI + xi;
                 for (int k0 = 0; k0 < c; k0 += PackedA.KC) {
                     int kc = Math.min(PackedA.KC, c - k0), bi = u.offset(mat, k0, kc, q), ai = mat * matrix + k0 * rowLength;
-                    for (int r = 0; r < rowsP; r += mr) {
-                        lanes.micro(v, ai + r, rowLength, u.data, bi, kc, s.m, (xi * rowsP + r) * nr, k0 > 0);
+                    for (int r = 0; r < rows; r += mr) {
+                        lanes.micro(v, ai + Math.min(r, lastRow), rowLength, u.data, bi, kc, s.m, (xi * rows + r) * nr, k0 > 0);
                     }
                 }
             }
             boolean ok = true;
             for (int t = 0; t < tiles; t++) {
-                lanes.outputTransform(s.m, t * nr, rowsP * nr, s.half, s.out);
+                int row = t < lastPanel ? t : lastPanel + t - lastRow; // where the products of tile t are
+                lanes.outputTransform(s.m, row * nr, rows * nr, s.half, s.out);
                 ok &= storeChannels(d, g * m + o0, Math.min(nr, m - o0), t, nr, s.out, bias, residual, act, y, s);
             }
             if (!ok) bad[0] = true;

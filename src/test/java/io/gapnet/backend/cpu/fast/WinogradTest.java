@@ -140,9 +140,9 @@ class WinogradTest {
     void tilesAsRowsNeverStoreThePaddingRowsThatAnEarlierCallLeftInTheSharedBuffer() {
         FastEngine engine = FastEngine.best();
         Winograd.Lanes lanes = engine == null ? Winograd.SCALAR : engine.winograd();
-        // 30 tiles (a 20x24 map) fill lanes 0-29 of each 32-lane row with NaN; 16 tiles (16x16) then read rows 0-17
-        // of the same rows, 16 and 17 still NaN: their products are NaN, and none of them may reach the output
-        ConvDesc nan = conv(1, 16, 20, 24, 16, 1, 1, 1, 1, 1, Activation.NONE), next = conv(1, 16, 16, 16, 16, 1, 1, 1, 1, 1, RELU);
+        // 9 tiles (a 12x12 map) fill lanes 0-8 or more of each 16-lane row with NaN; 4 tiles (8x8) then read rows 0-5 of
+        // the same rows, 4 and 5 still NaN: their products are NaN, and none of them may reach the output
+        ConvDesc nan = conv(1, 16, 12, 12, 16, 1, 1, 1, 1, 1, Activation.NONE), next = conv(1, 16, 8, 8, 16, 1, 1, 1, 1, 1, RELU);
         float[] x = new float[(int) nan.inputSize()], w = weights(nan, 5);
         java.util.Arrays.fill(x, Float.NaN);
         float[] y = new float[(int) nan.outputSize()];
