@@ -57,7 +57,17 @@ final class BenchCommand implements Callable<Integer> {
     boolean profile;
 
     record Row(String backend, String device, int runs, double medianMs, double p90Ms, double imagesPerSec, double maxAbsDiff,
-               String gemm, String conv, double openMs, double firstRunMs, double gflops, long activationBytes, long peakRssBytes) {}
+               String gemm, String conv, double openMs, double firstRunMs, double gflops, long activationBytes, long peakRssBytes,
+               long allocatedPerRun) {}
+
+    /**
+     * Allocation per timed run, beyond the outputs' own arrays, above which the fast CPU path is not in its steady state:
+     * once C2 has compiled its kernels an inference allocates its outputs and a few small objects, while a kernel whose
+     * Vector API calls C2 left un-intrinsified allocates a vector object for every operation (gigabytes per run).
+     */
+    static final long ALLOCATION_WARNING_BYTES = 1 << 20;
+    /** Warm-up runs after which the allocation per run is taken for the steady state's (fewer: the JIT may still be at work). */
+    static final int STEADY_WARMUP = 20;
 
     @Override
     public Integer call() {
@@ -77,6 +87,7 @@ final class BenchCommand implements Callable<Integer> {
         int k = Math.max(1, Math.min(batch, parityImages));
         Tensor reference = null;
         List<Row> rows = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (String name : selected) {
             long opening = System.nanoTime();
             try (Backend b = Backends.open(name);
@@ -93,12 +104,18 @@ final class BenchCommand implements Callable<Integer> {
                 for (int i = 1; i < warmup; i++) s.run(in);
                 List<Double> ms = new ArrayList<>();
                 Tensor out = null;
+                long outputBytes = 0;
+                Map<Long, Long> allocatedBefore = allocatedByThread();
                 long start = System.nanoTime();
                 while (iters > 0 ? ms.size() < iters : ms.size() < 3 || (ms.size() < 10 && System.nanoTime() - start < 20e9)) {
                     long t0 = System.nanoTime();
-                    out = s.run(in).values().iterator().next();
+                    Map<String, Tensor> outs = s.run(in);
                     ms.add((System.nanoTime() - t0) / 1e6);
+                    out = outs.values().iterator().next();
+                    outputBytes = 0;
+                    for (Tensor t : outs.values()) outputBytes += 4L * t.numel();
                 }
+                long allocatedPerRun = allocatedBefore == null ? -1 : allocatedSince(allocatedBefore) / ms.size();
                 if (reference == null && parityImages > 0) reference = referenceOutput(graph, firstImages(input, k));
                 double diff = parityImages > 0 ? maxAbsDiff(reference, firstImages(out, k)) : Double.NaN;
                 double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -108,12 +125,17 @@ final class BenchCommand implements Callable<Integer> {
                 io.gapnet.runtime.Plan plan = s.plan(Map.of(s.singleInputName(), input.shape()));
                 Row row = new Row(b.name(), b.device().name(), sorted.length, median, p90, batch * 1000.0 / median, diff,
                         b.device().details().getOrDefault("GEMM", ""), b.device().details().getOrDefault("convolution", ""), openMs, firstRunMs, 2.0 * plan.macs() / (median / 1e3) / 1e9,
-                        plan.peakActivationBytes(), peakRss());
+                        plan.peakActivationBytes(), peakRss(), allocatedPerRun);
                 rows.add(row);
                 if (json) printJson(row);
+                String warning = fast == null ? null : allocationWarning(b.name(), warmup, allocatedPerRun, outputBytes);
+                if (warning != null) notes.add(warning);
             }
         }
-        if (!json) printTable(rows);
+        if (!json) {
+            printTable(rows);
+            notes.forEach(System.out::println);
+        }
         return 0;
     }
 
@@ -139,6 +161,45 @@ final class BenchCommand implements Callable<Integer> {
                     d.n(), d.oc(), d.outH(), d.outW());
             System.out.printf(Locale.ROOT, "  %-44s %12.2e %12.3f %14.2e%n", shape, e.maxAbs(), e.referenceRms(), e.relative());
         }
+    }
+
+    /**
+     * The warning for a fast CPU backend whose timed runs allocated {@code perRun} bytes each after {@code warmup}
+     * warm-up runs, outputs of {@code outputBytes} included; null when that is what a compiled steady state allocates,
+     * or when the warm-up was too short to tell.
+     */
+    static String allocationWarning(String backend, int warmup, long perRun, long outputBytes) {
+        if (warmup < STEADY_WARMUP || perRun <= ALLOCATION_WARNING_BYTES + 2 * outputBytes) return null;
+        return String.format(Locale.ROOT, "warning: after %d warm-up runs each timed run on %s still allocated %.1f MB (its"
+                + " outputs: %.2f MB). Once the JIT has compiled the vector kernels a run allocates kilobytes; if a longer"
+                + " warm-up does not bring it there, this JVM was left with kernels that box their vectors and run several"
+                + " times slower for the life of the process: restart it (README, known problem).", warmup, backend,
+                perRun / 1e6, outputBytes / 1e6);
+    }
+
+    /**
+     * Bytes allocated so far by each live thread of this JVM (the fast CPU path's helper threads included), by thread
+     * id; null where the JVM does not measure allocation per thread.
+     */
+    static Map<Long, Long> allocatedByThread() {
+        if (!(java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx)
+                || !mx.isThreadAllocatedMemorySupported() || !mx.isThreadAllocatedMemoryEnabled()) {
+            return null;
+        }
+        long[] ids = mx.getAllThreadIds();
+        long[] bytes = mx.getThreadAllocatedBytes(ids);
+        Map<Long, Long> m = new java.util.HashMap<>();
+        for (int i = 0; i < ids.length; i++) if (bytes[i] >= 0) m.put(ids[i], bytes[i]);
+        return m;
+    }
+
+    /** Bytes allocated since {@code before} by the threads alive now (a thread started since counts from zero). */
+    static long allocatedSince(Map<Long, Long> before) {
+        Map<Long, Long> now = allocatedByThread();
+        if (now == null) return 0;
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : now.entrySet()) sum += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        return sum;
     }
 
     /** The process's peak resident set (VmHWM in /proc/self/status), or -1 where there is no such file. */
@@ -221,18 +282,22 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void printTable(List<Row> rows) {
-        System.out.printf(Locale.ROOT, "%-10s %-28s %5s %10s %10s %10s %14s %9s %10s %8s %9s %9s%n", "backend", "device", "runs",
-                "median ms", "p90 ms", "images/s", "max|diff| ref", "open ms", "first-run", "GFLOP/s", "act MB", "peak RSS");
+        System.out.printf(Locale.ROOT, "%-10s %-28s %5s %10s %10s %10s %14s %9s %10s %8s %9s %9s %10s%n", "backend", "device", "runs",
+                "median ms", "p90 ms", "images/s", "max|diff| ref", "open ms", "first-run", "GFLOP/s", "act MB", "peak RSS",
+                "alloc/run");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-10s %-28s %5d %10.2f %10.2f %10.2f %14s %9.1f %10.1f %8.1f %9.1f %9s%n", r.backend(),
+            System.out.printf(Locale.ROOT, "%-10s %-28s %5d %10.2f %10.2f %10.2f %14s %9.1f %10.1f %8.1f %9.1f %9s %10s%n", r.backend(),
                     r.device().length() > 28 ? r.device().substring(0, 28) : r.device(), r.runs(), r.medianMs(), r.p90Ms(),
                     r.imagesPerSec(), Double.isNaN(r.maxAbsDiff()) && parityImages == 0 ? "-"
                             : String.format(Locale.ROOT, "%.3g", r.maxAbsDiff()), r.openMs(), r.firstRunMs(), r.gflops(),
-                    r.activationBytes() / 1e6, r.peakRssBytes() < 0 ? "-" : String.format(Locale.ROOT, "%.0f MB", r.peakRssBytes() / 1e6));
+                    r.activationBytes() / 1e6, r.peakRssBytes() < 0 ? "-" : String.format(Locale.ROOT, "%.0f MB", r.peakRssBytes() / 1e6),
+                    r.allocatedPerRun() < 0 ? "-" : String.format(Locale.ROOT, "%.1f KB", r.allocatedPerRun() / 1e3));
         }
         System.out.println("open ms: Session.open and Session.prepare for this input shape (plan, weight upload and packing);"
                 + " first-run: the first run after them (JIT, scratch memory), in ms;"
-                + " act MB: the plan's activation buffers; peak RSS: the whole process's so far");
+                + " act MB: the plan's activation buffers; peak RSS: the whole process's so far;"
+                + " alloc/run: Java heap allocated per timed run by all threads, outputs included (megabytes until the JIT"
+                + " has compiled the vector kernels, kilobytes after)");
         for (Row r : rows) if (!r.gemm().isEmpty()) System.out.println(r.backend() + " GEMM path: " + r.gemm());
         for (Row r : rows) if (!r.conv().isEmpty()) System.out.println(r.backend() + " convolution path: " + r.conv());
     }
@@ -258,6 +323,7 @@ final class BenchCommand implements Callable<Integer> {
         m.put("gflops", String.format(Locale.ROOT, "%.3f", r.gflops()));
         m.put("activation_bytes", r.activationBytes());
         if (r.peakRssBytes() >= 0) m.put("peak_rss_bytes", r.peakRssBytes());
+        if (r.allocatedPerRun() >= 0) m.put("allocated_bytes_per_run", r.allocatedPerRun());
         StringBuilder sb = new StringBuilder("{");
         m.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
         System.out.println(sb.append('}'));

@@ -143,6 +143,53 @@ class CliTest {
     }
 
     @Test
+    void benchReportsTheHeapAllocatedPerRun() {
+        CliRunner.Result r = cli("bench", "--size", "32,32", "--iters", "2", "--warmup", "1", "--parity-images", "0", "--json");
+        assertEquals(0, r.code(), r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"allocated_bytes_per_run\":([0-9]+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        // every run allocates at least its output (ResNet-18's 1000 class scores) and a map around it
+        assertTrue(Long.parseLong(m.group(1)) >= 4000, r.out());
+        CliRunner.Result table = cli("bench", "--size", "32,32", "--iters", "1", "--warmup", "1", "--parity-images", "0");
+        assertTrue(table.out().contains("alloc/run") && table.out().matches("(?s).*\\d+\\.\\d KB\n.*"), table.out());
+    }
+
+    @Test
+    void aSteadyStateThatStillAllocatesMegabytesIsWarnedAbout() {
+        // ResNet-50 at batch 1 after 200 warm-up runs: 85 KB per run; a JVM with boxed vector kernels: gigabytes
+        String w = BenchCommand.allocationWarning("cpu", 100, 30_000_000L, 4000);
+        assertTrue(w != null && w.contains("30.0 MB") && w.contains("restart"), String.valueOf(w));
+        assertEquals(null, BenchCommand.allocationWarning("cpu", 100, 85_000L, 4000), "a compiled steady state");
+        assertEquals(null, BenchCommand.allocationWarning("cpu", 1, 30_000_000L, 4000), "one warm-up run: the JIT is still at work");
+        // a large output (a segmentation map) is allocated by every run: that alone is no warning
+        assertEquals(null, BenchCommand.allocationWarning("cpu", 100, 22_000_000L, 21_000_000L));
+    }
+
+    @Test
+    void theAllocationMeterCountsOtherThreads() throws Exception {
+        java.util.Map<Long, Long> before = BenchCommand.allocatedByThread();
+        org.junit.jupiter.api.Assumptions.assumeTrue(before != null, "this JVM does not measure allocation per thread");
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1), measured = new java.util.concurrent.CountDownLatch(1);
+        Object[] keep = new Object[1];
+        Thread t = new Thread(() -> {
+            keep[0] = new byte[8 << 20];
+            done.countDown();
+            try {
+                measured.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        done.await();
+        long bytes = BenchCommand.allocatedSince(before);
+        measured.countDown();
+        t.join();
+        assertTrue(bytes >= 8 << 20, "8 MiB allocated on another thread, measured " + bytes);
+        assertTrue(bytes < 64 << 20, "measured " + bytes);
+    }
+
+    @Test
     void badModelIsAnErrorWithExitCodeTwo(@TempDir Path dir) throws Exception {
         Path junk = dir.resolve("junk.onnx");
         Files.write(junk, new byte[] {1, 2, 3, 4, 5});
