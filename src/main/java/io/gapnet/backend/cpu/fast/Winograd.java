@@ -60,8 +60,11 @@ final class Winograd {
     private static final int MAX_PANELS = 4;
     /** Transformed-input floats per thread at most (more input channels take fewer panels per item). */
     private static final long MAX_V = 1L << 20;
-    /** Transformed-input floats at most that {@link #runTilesAsRows} shares between its threads. */
-    private static final long MAX_SHARED_V = 1L << 22;
+    /**
+     * Transformed-input floats at most that {@link #runTilesAsRows} shares between its threads (kept by each calling
+     * thread, as {@link #MAX_V} is by each worker): 1820 input channels per group with 16 tiles.
+     */
+    private static final long MAX_SHARED_V = 1L << 20;
     /**
      * Floats between the position matrices of {@link #runTilesAsRows}'s transformed input: without them the 36 rows
      * that one transform stores are a power of two apart (32 KiB for 256 channels) and share a handful of L1 sets.
@@ -220,7 +223,8 @@ final class Winograd {
      */
     static boolean tilesAsRows(ConvDesc d, int nr) {
         long tiles = tiles(d), rows = ceil(tiles, PackedA.MR) * (long) PackedA.MR;
-        return tiles <= nr && rows * 10 <= (long) nr * 9 && XI * (long) d.cPerGroup() * ceil(rows, nr) * nr <= MAX_SHARED_V;
+        long rowLength = ceil(Math.max(tiles, PackedA.MR), 16) * 16L; // as runTilesAsRows lays the rows out
+        return tiles <= nr && rows * 10 <= (long) nr * 9 && XI * (long) d.cPerGroup() * d.group() * rowLength <= MAX_SHARED_V;
     }
 
     /** The 4x4 output tiles of all images. */

@@ -227,5 +227,8 @@ class WinogradTest {
         assertFalse(Winograd.suits(conv(1, 512, 7, 7, 512, 1, 1, 1, 1, 1, RELU), wide), "7x7 at batch 1, 32 lanes");
         assertTrue(Winograd.suits(conv(4, 512, 7, 7, 512, 1, 1, 1, 1, 1, RELU), wide), "7x7 at batch 4, 32 lanes");
         assertFalse(Winograd.tilesAsRows(conv(1, 128, 28, 28, 128, 1, 1, 1, 1, 1, RELU), wide), "49 tiles: two panels");
+        // the transformed input that the threads share stays within 4 MB (each calling thread keeps its buffer)
+        assertTrue(Winograd.tilesAsRows(conv(1, 1536, 14, 14, 64, 1, 1, 1, 1, 1, RELU), wide), "1536 channels: 3.5 MB");
+        assertFalse(Winograd.tilesAsRows(conv(1, 2048, 14, 14, 64, 1, 1, 1, 1, 1, RELU), wide), "2048 channels: 4.7 MB");
     }
 }
