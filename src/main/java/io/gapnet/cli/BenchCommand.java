@@ -132,10 +132,8 @@ final class BenchCommand implements Callable<Integer> {
                 if (warning != null) notes.add(warning);
             }
         }
-        if (!json) {
-            printTable(rows);
-            notes.forEach(System.out::println);
-        }
+        if (!json) printTable(rows);
+        for (String note : notes) System.err.println("gapnet: " + note); // after the table, and outside the JSON
         return 0;
     }
 

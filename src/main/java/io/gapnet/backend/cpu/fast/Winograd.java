@@ -67,7 +67,8 @@ final class Winograd {
     private static final long MAX_SHARED_V = 1L << 20;
     /**
      * Floats between the position matrices of {@link #runTilesAsRows}'s transformed input: without them the 36 rows
-     * that one transform stores are a power of two apart (32 KiB for 256 channels) and share a handful of L1 sets.
+     * that one transform stores are a power of two apart (16 KiB for 256 channels of 16 tiles) and share a handful of
+     * L1 sets (the input transforms of a 256-channel layer took 0.224 ms without, 0.193 with, one measurement each).
      */
     private static final int MATRIX_PAD = 16;
     /** Output-channel rows whose products are held at once (36 x rows x panel columns floats, in L2). */
