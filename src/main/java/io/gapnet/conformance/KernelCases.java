@@ -81,7 +81,7 @@ public final class KernelCases {
                 wino(2, 32, 14, 14, 40, 1, 1, 1, 1, 2, relu),                   // groups
                 wino(3, 300, 12, 12, 14, 1, 1, 1, 1, 1, relu),                  // reduction past one block (256)
                 wino(8, 8, 7, 7, 70, 1, 1, 1, 1, 1, Activation.of(Activation.Kind.HARD_SWISH)), // 7x7 maps, many rows
-                wino(1, 64, 28, 28, 64, 1, 1, 1, 1, 1, relu),                   // ResNet-like: several panels per item
+                wino(1, 64, 28, 28, 64, 1, 1, 1, 1, 1, relu),                   // ResNet-like: 49 tiles, several panels
                 // at most one panel of tiles: on 32-tile panels the tiles are the rows of a transposed product
                 wino(1, 24, 14, 14, 40, 1, 1, 1, 1, 1, relu),                   // 16 tiles, a partial channel panel
                 wino(1, 300, 13, 11, 35, 1, 1, 1, 1, 1, Activation.leakyRelu(0.1f)), // 12 cut tiles, two blocks

@@ -118,8 +118,9 @@ class WinogradTest {
     void eachPanelWidthSizesTheThreadsScratchForItself() {
         org.junit.jupiter.api.Assumptions.assumeTrue(FastEngine.best() != null, "no Vector API engine");
         // the vector lanes first leave per-thread tables sized for one 32-tile panel; the scalar lanes (the fallback
-        // backend, same threads) then take two 16-tile panels an item: every table must grow, not only the first
-        ConvDesc wide = conv(1, 8, 28, 28, 8, 1, 1, 1, 1, 1, RELU), narrow = conv(1, 8, 56, 56, 8, 1, 1, 1, 1, 1, RELU);
+        // backend, same threads) then take two 16-tile panels an item (25 panels for up to 16 items with two threads):
+        // every table must grow, not only the first
+        ConvDesc wide = conv(1, 8, 28, 28, 8, 1, 1, 1, 1, 1, RELU), narrow = conv(2, 8, 56, 56, 8, 1, 1, 1, 1, 1, RELU);
         for (int round = 0; round < 3; round++) {
             check(wide, FastEngine.best().winograd(), true, false, 70 + round);
             check(narrow, Winograd.SCALAR, false, true, 80 + round);
