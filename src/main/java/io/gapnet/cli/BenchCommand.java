@@ -103,19 +103,18 @@ final class BenchCommand implements Callable<Integer> {
                 double firstRunMs = (System.nanoTime() - first) / 1e6;
                 for (int i = 1; i < warmup; i++) s.run(in);
                 List<Double> ms = new ArrayList<>();
-                Tensor out = null;
-                long outputBytes = 0;
+                Map<String, Tensor> outs = null;
                 Map<Long, Long> allocatedBefore = allocatedByThread();
                 long start = System.nanoTime();
                 while (iters > 0 ? ms.size() < iters : ms.size() < 3 || (ms.size() < 10 && System.nanoTime() - start < 20e9)) {
                     long t0 = System.nanoTime();
-                    Map<String, Tensor> outs = s.run(in);
+                    outs = s.run(in);
                     ms.add((System.nanoTime() - t0) / 1e6);
-                    out = outs.values().iterator().next();
-                    outputBytes = 0;
-                    for (Tensor t : outs.values()) outputBytes += 4L * t.numel();
                 }
                 long allocatedPerRun = allocatedBefore == null ? -1 : allocatedSince(allocatedBefore) / ms.size();
+                Tensor out = outs.values().iterator().next();
+                long outputBytes = 0;
+                for (Tensor t : outs.values()) outputBytes += 4L * t.numel();
                 if (reference == null && parityImages > 0) reference = referenceOutput(graph, firstImages(input, k));
                 double diff = parityImages > 0 ? maxAbsDiff(reference, firstImages(out, k)) : Double.NaN;
                 double[] sorted = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();

@@ -84,12 +84,15 @@ final class VectorGemm {
         while ((long) g * rItems * colItems % threads != 0 && colItems < colPanels) colItems++;
         // where the columns do not allow it and the items are few, the rows are cut finer: ResNet-50's 14x14 maps at
         // batch 1 are 7 column panels, one item each, and one thread ran 4 of them while the other ran 3
-        for (int f = 2; f <= threads && (long) g * rItems * colItems % threads != 0 && (long) g * rItems * colItems < 8L * threads
-                && rItems * f <= rowPanels; f++) {
-            int per = ceil(rowPanels, rItems * f), count = ceil(rowPanels, per);
-            if ((long) g * count * colItems % threads == 0) {
-                rowsPerItem = per;
-                rItems = count;
+        long items = (long) g * rItems * colItems;
+        if (items % threads != 0 && items < 8L * threads) {
+            for (int f = 2; f <= threads && rItems * f <= rowPanels; f++) {
+                int per = ceil(rowPanels, rItems * f), count = ceil(rowPanels, per);
+                if ((long) g * count * colItems % threads == 0) {
+                    rowsPerItem = per;
+                    rItems = count;
+                    break;
+                }
             }
         }
         int cItems = colItems, rI = rItems, rPer = rowsPerItem;
