@@ -74,8 +74,9 @@ final class FastConv {
         String winograd = Winograd.enabled ? "; 3x3 stride 1 by Winograd F(4x4,3x3) where it saves work"
                 : "; Winograd off (-Dgapnet.cpu.winograd=false)";
         return (FastEngine.best() != null ? "implicit GEMM on the Vector API engine, epilogue fused; outputs of at most"
-                + " " + VectorConv.MAX_TRANSPOSED_PIXELS + " pixels (7x7 maps at batch 1 and 2) transposed, pixels as rows,"
-                + " where that pads the register tile less"
+                + " " + VectorConv.MAX_TRANSPOSED_PIXELS + " pixels (7x7 maps at batch 1 and 2; 1x1 ones of one image with "
+                + VectorConv.MIN_IN_PLACE_REDUCTION + "+ input channels up to " + VectorConv.MAX_IN_PLACE_PIXELS
+                + ", read in place) transposed, pixels as rows, where that pads the register tile less"
                 : "im2col + scalar SGEMM") + winograd;
     }
 

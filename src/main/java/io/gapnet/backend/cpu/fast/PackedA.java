@@ -17,13 +17,37 @@ public final class PackedA {
     final int k;
     final int panels;
     final float[] data;
+    /**
+     * 0 for packed panels; else the matrix is read in place, stored column by column: A(i, p) = data[p * step + i]
+     * (one group), and the rows of the last panel past m read whatever follows them.
+     */
+    final int step;
 
     private PackedA(int groups, int m, int k, float[] data) {
+        this(groups, m, k, data, 0);
+    }
+
+    private PackedA(int groups, int m, int k, float[] data, int step) {
         this.groups = groups;
         this.m = m;
         this.k = k;
         this.panels = (m + MR - 1) / MR;
         this.data = data;
+        this.step = step;
+    }
+
+    /**
+     * A(i, p) = a[p * step + i] for i < m, p < k, read where it lies; null unless a reaches past the last panel's
+     * rows at the last step (rows m .. panels*MR read values that are never stored).
+     */
+    static PackedA inPlace(float[] a, int m, int k, int step) {
+        long end = (long) (k - 1) * step + (long) (m + MR - 1) / MR * MR;
+        return k > 0 && end <= a.length ? new PackedA(1, m, k, a, step) : null;
+    }
+
+    /** The step between the values of a row at neighbouring reduction steps (MR for packed panels). */
+    int rowStep() {
+        return step == 0 ? MR : step;
     }
 
     /** Floats needed to pack {@code groups} matrices of m x k. */
@@ -67,6 +91,7 @@ public final class PackedA {
 
     /** Where panel {@code ip} of the block starting at step {@code k0} (kc steps) of group g starts. */
     int offset(int g, int k0, int kc, int ip) {
+        if (step != 0) return k0 * step + ip * MR;
         return (g * panels * k + k0 * panels + ip * kc) * MR;
     }
 

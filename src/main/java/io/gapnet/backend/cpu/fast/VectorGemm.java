@@ -117,7 +117,7 @@ final class VectorGemm {
                         int bi = packed == null ? (q - q0) * kc * NR : packed.offset(k0, kc, q);
                         for (int ip = ib; ip < ie; ip++) {
                             int t = ((ip - ip0) * qs + (q - q0)) * MR * NR;
-                            micro(a.data, a.offset(grp, k0, kc, ip), MR, bp, bi, kc, s.tiles, t, more);
+                            micro(a.data, a.offset(grp, k0, kc, ip), a.rowStep(), bp, bi, kc, s.tiles, t, more);
                             // a finished tile goes out at once, while it is in L1: its output and residual
                             // traffic then overlaps the next tiles' arithmetic instead of following it
                             if (last) c.finish(s.tiles, t, grp, ip * MR, Math.min(MR, a.m - ip * MR), q * NR, s.bases, 2 * (q - q0));

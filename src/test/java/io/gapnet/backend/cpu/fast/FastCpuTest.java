@@ -68,6 +68,34 @@ class FastCpuTest {
     }
 
     @Test
+    void aPointwiseConvolutionOfOneImageReadsItsInputInPlaceAndNeverStoresThePaddingRows() {
+        FastEngine engine = FastEngine.best();
+        org.junit.jupiter.api.Assumptions.assumeTrue(engine != null && VectorGemm.NR >= 16, "no Vector API engine with 16-float panels");
+        // 49 pixels: the last row panel's rows 49..53 read the 5 floats past the input, here NaN; 196 pixels with
+        // 512 channels: transposed only because its input is read in place
+        ConvDesc small = new ConvDesc(1, 300, 7, 7, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.RELU);
+        ConvDesc wide = new ConvDesc(1, 512, 14, 14, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, Activation.NONE);
+        for (ConvDesc d : new ConvDesc[] {small, wide}) {
+            assertTrue(engine.transposes(d), "computed transposed: " + d);
+            int p = d.outH() * d.outW(), size = (int) d.inputSize();
+            float[] exact = random(size, 11), slack = java.util.Arrays.copyOf(exact, size + 8);
+            java.util.Arrays.fill(slack, size, slack.length, Float.NaN);
+            assertTrue(PackedA.inPlace(exact, p, d.c(), p) == null, "an exact input, past whose end the last panel reads, is gathered");
+            assertTrue(PackedA.inPlace(slack, p, d.c(), p) != null, "an input with room after it is read in place: " + d);
+            float[] weights = random((int) d.weightSize(), 12);
+            try (CpuBackend fast = CpuBackend.fast(); Queue q = fast.openQueue();
+                 DeviceBuffer w = fast.allocate(weights.length, "w")) {
+                q.upload(weights, 0, w, 0, weights.length);
+                w.markConstant();
+                for (float[] x : new float[][] {slack, exact}) {
+                    float[][] out = conv(fast, w, d, x, weights);
+                    Approx.assertClose(out[1], out[0], 2e-3, 1e-4);
+                }
+            }
+        }
+    }
+
+    @Test
     void theConformanceSuitesTransposedShapesAreComputedTransposed() {
         FastEngine engine = FastEngine.best();
         org.junit.jupiter.api.Assumptions.assumeTrue(engine != null && VectorGemm.NR >= 16, "no Vector API engine with 16-float panels");
