@@ -152,6 +152,10 @@ public final class KernelCases {
         c.add(conv("phased", new ConvDesc(1, 3, 33, 35, 16, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, relu), true, false));
         c.add(conv("phased", new ConvDesc(1, 4, 50, 47, 8, 3, 3, 3, 2, 2, 1, 1, 0, 2, 1, 1, none), false, false));
         c.add(conv("phased", new ConvDesc(2, 8, 30, 30, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, Activation.leakyRelu(0.1f)), true, true));
+        // more than 96 output channels: phase planes where their columns waste little (28x28 out of 56x56), or where
+        // the columns are few panels (14x14 at batch 1)
+        c.add(conv("phased", new ConvDesc(1, 8, 56, 56, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
+        c.add(conv("phased", new ConvDesc(1, 24, 28, 27, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, Activation.NONE), true, false));
         // 3x3 stride 1 with many channels (64 to 140), odd sizes
         c.add(conv("deep", new ConvDesc(2, 128, 9, 11, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, relu), true, true));
         c.add(conv("deep", new ConvDesc(1, 130, 7, 20, 140, 3, 3, 1, 1, 1, 1, 0, 1, 2, 0, 1, Activation.clip(-0.5f, 0.5f)), true, false));
