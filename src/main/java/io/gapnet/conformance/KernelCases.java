@@ -152,6 +152,12 @@ public final class KernelCases {
         c.add(conv("phased", new ConvDesc(1, 3, 33, 35, 16, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, relu), true, false));
         c.add(conv("phased", new ConvDesc(1, 4, 50, 47, 8, 3, 3, 3, 2, 2, 1, 1, 0, 2, 1, 1, none), false, false));
         c.add(conv("phased", new ConvDesc(2, 8, 30, 30, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, Activation.leakyRelu(0.1f)), true, true));
+        // phase planes packed by output row, straight into the output: rows a whole number of vectors wide (a stem
+        // with 32 output columns; 5x5 stride 1, which Winograd does not take), rows of 67 with vectors crossing their
+        // ends and the image boundary
+        c.add(conv("phased", new ConvDesc(1, 3, 64, 64, 16, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, relu), true, false));
+        c.add(conv("phased", new ConvDesc(1, 4, 12, 64, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1, none), false, true));
+        c.add(conv("phased", new ConvDesc(2, 3, 20, 134, 12, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1, relu), true, true));
         // more than 96 output channels: phase planes where their columns waste little (28x28 out of 56x56), or where
         // the columns are few panels (14x14 at batch 1)
         c.add(conv("phased", new ConvDesc(1, 8, 56, 56, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, relu), true, true));

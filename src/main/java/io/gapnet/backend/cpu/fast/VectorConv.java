@@ -12,11 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  * late-layer maps still fill whole register tiles across the batch. Two ways to read the columns:
  * <ul>
  * <li><b>shifted rows</b> (maps at least 14 wide): the input, zero-padded once into a scratch copy and, for
- *     strided convolutions with few output channels (a 7x7 stem), split into stride x stride phase planes, is read in "plane-width" coordinates
- *     where every tap (ky, kx) is a constant offset, so packing a column panel is a straight vector copy per
+ *     strided convolutions (with few output channels, such as a 7x7 stem, or where the planes waste few columns
+ *     or the columns make few panels), split into stride x stride phase planes, is read in "plane-width"
+ *     coordinates where every tap (ky, kx) is a constant offset, so packing a column panel is a straight vector copy per
  *     reduction step. A 1x1 stride-1 convolution without padding reads the input in place and writes the
  *     output directly; otherwise the plane-width result (its extra columns are discarded) is compacted into
- *     the output together with the epilogue.</li>
+ *     the output together with the epilogue, unless the output rows are wide enough (or a whole number of vectors
+ *     wide) to be packed by output row instead ({@link OutputRows}), which writes the output directly.</li>
  * <li><b>subsampled</b> (strided 1x1): every stride-th pixel copied once, then read as shifted rows.</li>
  * <li><b>gather</b> (small maps, other strided convolutions, very large inputs): per column panel, a table of where each tap
  *     of each column's window sits (or that it is padding), then one read per column and step; output and
@@ -38,6 +40,11 @@ final class VectorConv implements FastEngine {
     private static final ThreadLocal<float[]> PACKED_ROWS = new ThreadLocal<>();
     /** Output pixels (of all images) up to which {@link #transposes} considers the transposed product. */
     static final int MAX_TRANSPOSED_PIXELS = 128;
+    /**
+     * Output rows at least this wide (or a whole number of vectors wide) are packed by {@link OutputRows}, straight
+     * into the output: few of their vectors cross a row's end.
+     */
+    private static final int MIN_ROW_MAPPED_WIDTH = 64;
     /**
      * A 1x1 convolution of one image whose input is read in place ({@link #readsInPlace}) is computed transposed up to
      * this many pixels when it has at least {@link #MIN_IN_PLACE_REDUCTION} input channels: a 14x14 map (196 pixels)
@@ -219,11 +226,15 @@ final class VectorConv implements FastEngine {
             return;
         }
         float[] src = inPlace ? x : phased(d, x, sh, sw, hq, wq);
-        Columns cols = new Shifted(d, src, sh, sw, hq, wq);
         if (cpi == p) {
-            VectorGemm.run(w, cols, direct);
+            VectorGemm.run(w, new Shifted(d, src, sh, sw, hq, wq), direct);
             return;
         }
+        if (ow % VectorGemm.V == 0 || ow >= MIN_ROW_MAPPED_WIDTH) {
+            VectorGemm.run(w, new OutputRows(d, src, sh, sw, hq, wq), direct);
+            return;
+        }
+        Columns cols = new Shifted(d, src, sh, sw, hq, wq);
         float[] wide = scratch(WIDE, (long) n * d.oc() * cpi);
         VectorGemm.run(w, cols, new VectorGemm.Target(wide, 0, n * cpi, cpi, d.oc() * cpi, cpi, m, null, null, Activation.NONE));
         compact(wide, cpi, wq, oh, ow, n * d.oc(), d.oc(), bias, residual, d.act(), y);
@@ -325,8 +336,10 @@ final class VectorConv implements FastEngine {
      */
     private static final class Shifted implements Columns {
         private final float[] src;
-        private final int count, cpi, imageStride, groupStride;
-        private final int[] rowOff;
+        private final int count, cpi;
+        final int imageStride, groupStride;
+        /** Per reduction step: its offset from a column's position in the phase planes. */
+        final int[] rowOff;
 
         Shifted(ConvDesc d, float[] src, int sh, int sw, int hq, int wq) {
             this.src = src;
@@ -359,6 +372,60 @@ final class VectorConv implements FastEngine {
             int imageBase = g * groupStride;
             for (int p = 0; p < kc; p++) {
                 VectorGemm.packImageRow(src, imageBase, imageStride, rowOff[k0 + p], cpi, count, j0, dst, dOff + p * nr);
+            }
+        }
+    }
+
+    /**
+     * The columns of {@link Shifted} without its plane-width gaps: column j is output pixel j (of all images), read
+     * from the phase planes at its row's start plus its column, so the product goes straight into the output with
+     * the epilogue and nothing is compacted after. A vector of a panel that stays inside one output row is one vector
+     * copy per step; one that crosses a row's end (or the last column) is copied value by value.
+     */
+    private static final class OutputRows implements Columns {
+        private final float[] src;
+        private final int count, p, ow, wq, imageStride, groupStride;
+        private final int[] rowOff;
+
+        OutputRows(ConvDesc d, float[] src, int sh, int sw, int hq, int wq) {
+            Shifted shifted = new Shifted(d, src, sh, sw, hq, wq);
+            this.src = src;
+            this.p = d.outH() * d.outW();
+            this.count = d.n() * p;
+            this.ow = d.outW();
+            this.wq = wq;
+            this.imageStride = shifted.imageStride;
+            this.groupStride = shifted.groupStride;
+            this.rowOff = shifted.rowOff;
+        }
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        /** Where output pixel j's window corner is in its image's first channel of group g (tap offsets added per step). */
+        private int origin(int g, int j) {
+            int img = j / p, pix = j - img * p, oy = pix / ow;
+            return img * imageStride + g * groupStride + oy * wq + pix - oy * ow;
+        }
+
+        @Override
+        public void pack(int g, int k0, int kc, int j0, float[] dst, int dOff, VectorGemm.Scratch s) {
+            int v = VectorGemm.V, nr = VectorGemm.NR;
+            for (int h = 0; h < nr; h += v) {
+                int j = j0 + h, ox = (j % p) % ow, d = dOff + h;
+                if (j + v <= count && ox + v <= ow) {
+                    int base = origin(g, j);
+                    for (int q = 0; q < kc; q++) VectorGemm.copyVector(src, base + rowOff[k0 + q], dst, d + q * nr);
+                    continue;
+                }
+                int[] at = s.tapTable(v); // per lane: its origin, or -1 past the last column
+                for (int l = 0; l < v; l++) at[l] = j + l < count ? origin(g, j + l) : -1;
+                for (int q = 0; q < kc; q++) {
+                    int off = rowOff[k0 + q], o = d + q * nr;
+                    for (int l = 0; l < v; l++) dst[o + l] = at[l] < 0 ? 0f : src[at[l] + off];
+                }
             }
         }
     }

@@ -219,6 +219,11 @@ final class VectorGemm {
         }
     }
 
+    /** Copies V floats (one vector) from src[s] to dst[d]. */
+    static void copyVector(float[] src, int s, float[] dst, int d) {
+        FloatVector.fromArray(S, src, s).intoArray(dst, d);
+    }
+
     /** Copies NR floats (two vectors) from src[s] to dst[d]. */
     static void copyPanelRow(float[] src, int s, float[] dst, int d) {
         FloatVector.fromArray(S, src, s).intoArray(dst, d);
