@@ -4,7 +4,8 @@ package io.gapnet.backend.cpu.fast;
  * The left operand of the GEMM engine (a convolution's weights) packed for its micro-kernel: per group, per
  * block of at most {@link #KC} reduction steps, per panel of {@link #MR} rows, the panel's values for each
  * step next to each other (rows past {@code m} are zero). Packing reads each weight once; a constant
- * weight buffer keeps its packed form for the life of the buffer.
+ * weight buffer keeps its packed form for the life of the buffer. {@link #inPlace} instead views a matrix stored
+ * column by column where it lies (a 1x1 convolution's input planes as its pixel rows).
  */
 public final class PackedA {
     /** Rows of the micro-kernel's register tile. */
