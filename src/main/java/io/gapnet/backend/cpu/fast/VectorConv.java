@@ -108,7 +108,7 @@ final class VectorConv implements FastEngine {
             a = pixelRows(d, x, PACKED_ROWS.get());
             PACKED_ROWS.set(a.data());
         }
-        VectorGemm.run(a, wt, VectorGemm.Target.transposed(y, d.n(), d.outH() * d.outW(), d.oc(), bias, residual, d.act()));
+        VectorGemm.run(a, wt, VectorGemm.Target.transposed(y, d.n(), p, d.oc(), bias, residual, d.act()));
     }
 
     /**
