@@ -20,6 +20,15 @@ public interface Backend extends AutoCloseable {
     /** A new in-order queue (stream) with its own kernels; queues of one backend may run concurrently. */
     Queue openQueue();
 
+    /**
+     * Whether this backend's kernels run {@link Kernels#conv2dPair}: a plan for it then computes a residual block's
+     * projection shortcut (a convolution whose only reader is the block's residual Add) together with the block's
+     * last convolution, one launch instead of two. False by default.
+     */
+    default boolean convPairs() {
+        return false;
+    }
+
     /** Number of buffers allocated and not yet closed. */
     long liveAllocations();
 

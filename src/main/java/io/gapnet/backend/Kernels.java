@@ -17,6 +17,17 @@ public interface Kernels {
     default void prepareConv2d(ConvDesc d, DeviceBuffer w) {
     }
 
+    /**
+     * y = act(conv_a(xa) + conv_b(xb)), each with its own bias (null when absent), for two convolutions with the same
+     * output shape: a's activation applies to the sum, b has none. The same result as {@link #conv2d} of b followed by
+     * {@link #conv2d} of a with b's output as its residual. Only called on backends whose {@link Backend#convPairs} is
+     * true.
+     */
+    default void conv2dPair(ConvDesc a, DeviceBuffer xa, DeviceBuffer wa, DeviceBuffer ba, ConvDesc b, DeviceBuffer xb,
+                            DeviceBuffer wb, DeviceBuffer bb, DeviceBuffer y) {
+        throw new UnsupportedOperationException("this backend does not run convolution pairs (Backend.convPairs is false)");
+    }
+
     /** Inference batch normalisation of [n, c, spatial] data: {@code (x - mean) / sqrt(var + eps) * scale + bias}. */
     void batchNorm(int n, int c, int spatial, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias,
                    DeviceBuffer mean, DeviceBuffer var, DeviceBuffer y);

@@ -50,6 +50,65 @@ public final class KernelCases {
     }
 
     /**
+     * {@link io.gapnet.backend.Kernels#conv2dPair} (a block's last convolution with its projection shortcut), for the
+     * backends whose {@link io.gapnet.backend.Backend#convPairs} is true: 1x1 pairs that the fast CPU engine computes as
+     * one product (the shortcut at stride 1 and 2, odd maps, reductions past one block of 256 steps, without biases,
+     * clip; 7x7 maps of one image transposed, pixels as rows, the block convolution's input read in place or gathered),
+     * and pairs it runs one after the other (one transposed and the other not, groups, 3x3).
+     */
+    public static List<KernelCase> convPairs() {
+        return convPairShapes().stream().map(KernelCases::pair).toList();
+    }
+
+    /**
+     * A block's last convolution and its shortcut (same output shape), with or without each bias; {@code oneProduct}:
+     * the fast CPU engine computes them as one product (its test asserts that they take that path, or do not).
+     */
+    public record PairShape(ConvDesc main, ConvDesc shortcut, boolean mainBias, boolean shortcutBias, boolean oneProduct) {}
+
+    /** The shapes of {@link #convPairs}. */
+    public static List<PairShape> convPairShapes() {
+        Activation relu = Activation.RELU, none = Activation.NONE;
+        return List.of(
+                new PairShape(pw(2, 24, 14, 14, 40, 1, relu), pw(2, 16, 14, 14, 40, 1, none), true, true, true),
+                new PairShape(pw(3, 20, 7, 9, 50, 1, relu), pw(3, 12, 14, 18, 50, 2, none), true, true, true),
+                new PairShape(pw(1, 36, 8, 8, 70, 1, Activation.clip(-0.5f, 0.5f)), pw(1, 20, 15, 15, 70, 2, none), false, false, true),
+                new PairShape(pw(1, 300, 12, 12, 64, 1, relu), pw(1, 270, 24, 24, 64, 2, none), true, false, true),
+                new PairShape(pw(2, 64, 10, 10, 33, 1, none), pw(2, 520, 10, 10, 33, 1, none), false, true, true),
+                new PairShape(pw(1, 40, 7, 7, 96, 1, relu), pw(1, 24, 13, 13, 96, 2, none), true, true, true),
+                new PairShape(pw(1, 600, 7, 7, 64, 1, relu), pw(1, 300, 13, 13, 64, 2, none), false, true, true),
+                new PairShape(pw(1, 512, 14, 14, 64, 1, relu), pw(1, 40, 28, 28, 64, 2, none), true, true, false),
+                new PairShape(new ConvDesc(2, 8, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, relu),
+                        new ConvDesc(2, 6, 17, 17, 12, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, none), true, true, false));
+    }
+
+    /** A 1x1 unpadded ungrouped convolution of an h x w input at stride s. */
+    private static ConvDesc pw(int n, int c, int h, int w, int oc, int s, Activation act) {
+        return new ConvDesc(n, c, h, w, oc, 1, 1, s, s, 1, 1, 0, 0, 0, 0, 1, act);
+    }
+
+    private static KernelCase pair(PairShape shape) {
+        ConvDesc a = shape.main(), b = shape.shortcut();
+        boolean biasA = shape.mainBias(), biasB = shape.shortcutBias();
+        String tag = shape.oneProduct() ? "one product" : "one after the other";
+        List<Integer> in = new ArrayList<>(List.of((int) a.inputSize(), (int) a.weightSize()));
+        if (biasA) in.add(a.oc());
+        int xb = in.size();
+        in.add((int) b.inputSize());
+        in.add((int) b.weightSize());
+        if (biasB) in.add(b.oc());
+        String name = String.format("conv2d pair %s: n%d c%d %dx%d oc%d k%dx%d s%d %s%s + shortcut c%d %dx%d k%dx%d s%d%s",
+                tag, a.n(), a.c(), a.h(), a.w(), a.oc(), a.kh(), a.kw(), a.strideH(), a.act(), biasA ? " +bias" : "", b.c(),
+                b.h(), b.w(), b.kh(), b.kw(), b.strideH(), biasB ? " +bias" : "");
+        float[] scales = new float[in.size()];
+        java.util.Arrays.fill(scales, 1f);
+        scales[1] = (float) (1 / Math.sqrt(Math.max(1, a.cPerGroup() * a.kh() * a.kw())));
+        scales[xb + 1] = (float) (1 / Math.sqrt(Math.max(1, b.cPerGroup() * b.kh() * b.kw())));
+        return KernelCase.of(name, a.outputSize(), (k, x, y) -> k.conv2dPair(a, x[0], x[1], biasA ? x[2] : null, b, x[xb],
+                x[xb + 1], biasB ? x[xb + 2] : null, y), in.stream().mapToInt(Integer::intValue).toArray()).withScales(scales);
+    }
+
+    /**
      * Small outputs (a late layer at batch 1 or 2) that the fast CPU engine computes transposed, pixels as rows and
      * channels as columns (its test asserts that they take it): 3x3 on 7x7, stride 2 with uneven pads, a reduction past
      * one block, dilation; without padding (read with no test per value): 3x3 over two images whose pixel rows share a

@@ -6,6 +6,7 @@ import io.gapnet.ShapeException;
 import io.gapnet.model.Graph;
 import io.gapnet.model.Node;
 import io.gapnet.model.ValueInfo;
+import io.gapnet.runtime.ops.ConvLaunch;
 import io.gapnet.runtime.ops.OpLowering;
 import io.gapnet.runtime.ops.OpSet;
 import io.gapnet.tensor.DType;
@@ -57,6 +58,16 @@ public final class Compiler {
      * @param extraOutputs names of intermediate values to return besides the graph outputs
      */
     public static Plan compile(Graph graph, Map<String, InputSig> inputs, Collection<String> extraOutputs) {
+        return compile(graph, inputs, extraOutputs, false);
+    }
+
+    /**
+     * {@link #compile}; with {@code convPairs} (a backend that runs {@link io.gapnet.backend.Kernels#conv2dPair}), a
+     * projection shortcut whose output only the residual Add of a block's last convolution reads is computed in that
+     * convolution's step ({@link #pairShortcuts}).
+     */
+    public static Plan compile(Graph graph, Map<String, InputSig> inputs, Collection<String> extraOutputs,
+                               boolean convPairs) {
         PlanBuilder b = new PlanBuilder(graph.opset());
         graph.initializers().forEach((name, t) -> b.bind(name, b.constant(name, t)));
         List<Plan.Input> planInputs = new ArrayList<>();
@@ -109,6 +120,7 @@ public final class Compiler {
             DType d = declared.getOrDefault(name, DType.FLOAT32);
             outputs.add(new Plan.Output(name, v.isConst() ? -1 : v.id, v.shape(), v.constant(), v.isInt() ? DType.INT64 : d));
         }
+        if (convPairs) pairShortcuts(b.steps, b.values, keep);
         List<Long> slotSizes = new ArrayList<>();
         int[] slotOf = MemoryPlanner.plan(b.values, b.steps, keep, slotSizes);
         Map<Integer, Tensor> constants = new LinkedHashMap<>();
@@ -120,6 +132,50 @@ public final class Compiler {
         int[] sizes = b.values.stream().mapToInt(Value::numel).toArray();
         return new Plan(b.steps, b.values.size(), sizes, slotOf, slotSizes.stream().mapToLong(Long::longValue).toArray(),
                 constants, planInputs, outputs);
+    }
+
+    /**
+     * Merges each convolution step whose residual is the output of another convolution step into one pair step
+     * ({@link ConvLaunch#pair}), where {@link ConvLaunch#pairs} allows it and nothing else reads that output (no other
+     * step, no view, not a requested output): the shortcut's output then never goes through memory. The pair step keeps
+     * the block convolution's node and output; the shortcut's step goes.
+     */
+    static void pairShortcuts(List<Step> steps, List<Value> values, Set<Integer> keep) {
+        int[] readers = new int[values.size()];
+        Map<Integer, Integer> producer = new HashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            for (int in : steps.get(i).inputs()) if (in >= 0) readers[root(values, in)]++;
+            producer.put(steps.get(i).output(), i);
+        }
+        Set<Integer> dropped = new HashSet<>();
+        for (int i = 0; i < steps.size(); i++) {
+            Step main = steps.get(i);
+            if (!(main.kernel() instanceof ConvLaunch m) || main.inputs().length < 4 || main.inputs()[3] < 0) continue;
+            int v = main.inputs()[3];
+            Integer at = producer.get(v);
+            if (at == null || dropped.contains(at) || keep.contains(v) || readers[v] != 1 || root(values, v) != v) continue;
+            Step shortcut = steps.get(at);
+            if (!(shortcut.kernel() instanceof ConvLaunch s) || shortcut.inputs()[3] >= 0 || !ConvLaunch.pairs(m.d(), s.d())) {
+                continue;
+            }
+            int[] in = {main.inputs()[0], main.inputs()[1], main.inputs()[2],
+                    shortcut.inputs()[0], shortcut.inputs()[1], shortcut.inputs()[2]};
+            steps.set(i, new Step(main.op().replace("Conv+Add", "Conv+Conv+Add"), main.node(), in, main.output(),
+                    main.shape() + " + shortcut " + shortcut.shape() + " (node " + shortcut.node() + ")",
+                    main.macs() + shortcut.macs(), ConvLaunch.pair(m.d(), s.d())));
+            dropped.add(at);
+        }
+        if (dropped.isEmpty()) return;
+        List<Step> kept = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) if (!dropped.contains(i)) kept.add(steps.get(i));
+        steps.clear();
+        steps.addAll(kept);
+    }
+
+    /** The value whose storage v uses (itself, or what it is a view of). */
+    private static int root(List<Value> values, int v) {
+        int a = values.get(v).aliasOf;
+        return a >= 0 ? a : v;
     }
 
     private static String describe(Map<String, InputSig> inputs) {

@@ -203,7 +203,7 @@ public final class Session implements AutoCloseable {
         }
         if (exe == null) {
             // compiled outside the lock, so that runs of cached plans go on meanwhile
-            Plan plan = Compiler.compile(graph, sigs, extraOutputs);
+            Plan plan = Compiler.compile(graph, sigs, extraOutputs, backend.convPairs());
             List<DeviceBuffer> owned = new ArrayList<>();
             Executable fresh = new Executable(plan, backend, upload(plan, owned), owned, graph.name());
             synchronized (plans) {
@@ -258,7 +258,7 @@ public final class Session implements AutoCloseable {
             Executable cached = plans.get(Compiler.key(sigs, List.of()));
             if (cached != null) return cached.plan();
         }
-        return Compiler.compile(graph, sigs, List.of());
+        return Compiler.compile(graph, sigs, List.of(), backend.convPairs());
     }
 
     private static Map<String, Compiler.InputSig> floatSigs(Map<String, int[]> shapes) {

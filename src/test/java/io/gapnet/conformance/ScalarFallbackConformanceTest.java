@@ -26,7 +26,9 @@ class ScalarFallbackConformanceTest {
     @TestFactory
     Stream<DynamicTest> everyOpOnTheScalarFallback() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (KernelCase c : KernelCases.all()) {
+        List<KernelCase> cases = new ArrayList<>(KernelCases.all());
+        cases.addAll(KernelCases.convPairs());
+        for (KernelCase c : cases) {
             tests.add(DynamicTest.dynamicTest("cpu scalar fallback: " + c, () -> {
                 Conformance.Result r = Conformance.check(SCALAR, c);
                 assertTrue(r.passed(), c + " on the scalar fallback: " + r.message() + " (max abs error " + r.maxAbsError() + ")");

@@ -52,6 +52,12 @@ public final class CpuBackend implements Backend {
         return fast ? "cpu" : "cpu-ref";
     }
 
+    /** The fast path runs a projection shortcut and the block's last convolution as one product; the reference does not. */
+    @Override
+    public boolean convPairs() {
+        return fast;
+    }
+
     @Override
     public DeviceInfo device() {
         Map<String, String> d = new LinkedHashMap<>();

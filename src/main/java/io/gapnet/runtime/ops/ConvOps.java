@@ -3,11 +3,8 @@ package io.gapnet.runtime.ops;
 import io.gapnet.backend.Activation;
 import io.gapnet.backend.BinaryOp;
 import io.gapnet.backend.ConvDesc;
-import io.gapnet.backend.DeviceBuffer;
-import io.gapnet.backend.Kernels;
 import io.gapnet.model.Attributes;
 import io.gapnet.runtime.PlanBuilder;
-import io.gapnet.runtime.Step;
 import io.gapnet.runtime.Value;
 import io.gapnet.tensor.Shapes;
 import java.util.Arrays;
@@ -72,18 +69,7 @@ final class ConvOps {
 
     private static Value emit(PlanBuilder b, ConvDesc d, int[] out, Value x, Value w, Value bias, Value residual) {
         String name = "Conv" + (residual != null ? "+Add" : "") + (d.act().kind() != Activation.Kind.NONE ? "+" + d.act() : "");
-        Step.Preparing launch = new Step.Preparing() {
-            @Override
-            public void run(Kernels k, DeviceBuffer[] in, DeviceBuffer o) {
-                k.conv2d(d, in[0], in[1], in[2], in[3], o);
-            }
-
-            @Override
-            public void prepare(Kernels k, DeviceBuffer[] in) {
-                if (in[1] != null) k.prepareConv2d(d, in[1]);
-            }
-        };
-        return b.emit(name, out, d.macs(), launch, x, w, bias, residual);
+        return b.emit(name, out, d.macs(), new ConvLaunch(d), x, w, bias, residual);
     }
 
 }

@@ -15,6 +15,10 @@ import java.util.stream.IntStream;
 final class FastConv {
     private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> PACKED = new ThreadLocal<>();
+    /** The shortcut's weights of a {@link #conv2dPair} when they are not constant (a's take {@link #PACKED}). */
+    private static final ThreadLocal<float[]> PACKED_SHORTCUT = new ThreadLocal<>();
+    /** Both biases of a {@link #conv2dPair} added. */
+    private static final ThreadLocal<float[]> PAIR_BIAS = ThreadLocal.withInitial(() -> new float[0]);
 
     private FastConv() {}
 
@@ -117,6 +121,27 @@ final class FastConv {
     }
 
     /**
+     * y = act(conv(xa, wa) + conv(xb, wb)) with each bias, a's activation, as one product where the engine
+     * {@link FastEngine#pairs pairs} them; false (nothing written) where it does not.
+     */
+    static boolean conv2dPair(ConvDesc a, float[] xa, CpuBuffer wa, float[] ba, ConvDesc b, float[] xb, CpuBuffer wb,
+                              float[] bb, float[] y, FastEngine engine) {
+        if (engine == null || !worthwhile(a) || !worthwhile(b) || !engine.pairs(a, b)) return false;
+        float[] bias = null;
+        if (ba != null || bb != null) {
+            bias = PAIR_BIAS.get();
+            if (bias.length < a.oc()) PAIR_BIAS.set(bias = new float[a.oc()]);
+            for (int i = 0; i < a.oc(); i++) bias[i] = (ba == null ? 0f : ba[i]) + (bb == null ? 0f : bb[i]);
+        }
+        if (engine.transposes(a)) {
+            engine.conv2dPairTransposed(a, xa, transposedWeights(a, wa), b, xb, transposedWeights(b, wb), bias, y);
+        } else {
+            engine.conv2dPair(a, xa, packedWeights(a, wa), b, xb, packedWeights(b, wb, PACKED_SHORTCUT), bias, y);
+        }
+        return true;
+    }
+
+    /**
      * Makes now the form of the constant weights that {@link #conv2d} will read for d and keep with the buffer
      * (Winograd-transformed, transposed panels or packed rows), so that the first run does not.
      */
@@ -147,10 +172,15 @@ final class FastConv {
 
     /** Packed rows for the GEMM engine; weights that are not constant are packed on every call into reused scratch. */
     private static PackedA packedWeights(ConvDesc d, CpuBuffer wBuf) {
+        return packedWeights(d, wBuf, PACKED);
+    }
+
+    /** {@link #packedWeights}, packing weights that are not constant into {@code scratch}. */
+    private static PackedA packedWeights(ConvDesc d, CpuBuffer wBuf, ThreadLocal<float[]> scratch) {
         float[] w = wBuf.data();
         return wBuf.derived(PackedA.class, a -> FastEngine.packedFor(d, a), () -> {
-            PackedA a = FastEngine.packWeights(d, w, wBuf.isConstant() ? null : PACKED.get());
-            if (!wBuf.isConstant()) PACKED.set(a.data());
+            PackedA a = FastEngine.packWeights(d, w, wBuf.isConstant() ? null : scratch.get());
+            if (!wBuf.isConstant()) scratch.set(a.data());
             return a;
         });
     }

@@ -26,6 +26,8 @@ public final class FastCpuKernels extends RefKernels {
     /** Convolutions run by Winograd while recording ({@link #recordWinograd}), with their weights and bias. */
     private final java.util.Map<ConvDesc, float[][]> winogradSeen = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean recording;
+    /** The shortcut's output of a {@link #conv2dPair} that the engine does not compute as one product. */
+    private static final ThreadLocal<float[]> PAIR_SHORTCUT = ThreadLocal.withInitial(() -> new float[0]);
 
     public FastCpuKernels(Backend backend) {
         this(backend, true);
@@ -85,16 +87,37 @@ public final class FastCpuKernels extends RefKernels {
 
     @Override
     public void conv2d(ConvDesc d, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer y) {
+        conv2d(d, f(x, d.inputSize(), "conv2d input"), w, f(bias, d.oc(), "conv2d bias"),
+                f(residual, d.outputSize(), "conv2d residual"), f(y, d.outputSize(), "conv2d output"));
+    }
+
+    private void conv2d(ConvDesc d, float[] x, DeviceBuffer w, float[] bias, float[] residual, float[] y) {
+        float[] wv = f(w, d.weightSize(), "conv2d weight");
         if (!FastConv.worthwhile(d)) {
-            FastConv.direct(engine, d, f(x, d.inputSize(), "conv2d input"), f(w, d.weightSize(), "conv2d weight"), f(bias, d.oc(), "conv2d bias"),
-                    f(residual, d.outputSize(), "conv2d residual"), f(y, d.outputSize(), "conv2d output"));
+            FastConv.direct(engine, d, x, wv, bias, residual, y);
             return;
         }
-        float[] wv = f(w, d.weightSize(), "conv2d weight");
-        if (recording && FastConv.winograd(d, engine)) winogradSeen.putIfAbsent(d, new float[][] {wv, f(bias, d.oc(), "conv2d bias")});
-        FastConv.conv2d(d, f(x, d.inputSize(), "conv2d input"), (CpuBuffer) w,
-                f(bias, d.oc(), "conv2d bias"), f(residual, d.outputSize(), "conv2d residual"),
-                f(y, d.outputSize(), "conv2d output"), sgemm, engine);
+        if (recording && FastConv.winograd(d, engine)) winogradSeen.putIfAbsent(d, new float[][] {wv, bias});
+        FastConv.conv2d(d, x, (CpuBuffer) w, bias, residual, y, sgemm, engine);
+    }
+
+    /**
+     * One product where the engine takes the pair (ResNet's 1x1 bottleneck output and its 1x1 shortcut); otherwise b
+     * into a per-thread scratch array, then a with it as the residual.
+     */
+    @Override
+    public void conv2dPair(ConvDesc a, DeviceBuffer xa, DeviceBuffer wa, DeviceBuffer ba, ConvDesc b, DeviceBuffer xb,
+                           DeviceBuffer wb, DeviceBuffer bb, DeviceBuffer y) {
+        float[] xav = f(xa, a.inputSize(), "conv2d pair input"), xbv = f(xb, b.inputSize(), "conv2d pair shortcut input");
+        float[] bav = f(ba, a.oc(), "conv2d pair bias"), bbv = f(bb, b.oc(), "conv2d pair shortcut bias");
+        float[] yv = f(y, a.outputSize(), "conv2d pair output");
+        f(wa, a.weightSize(), "conv2d pair weight");
+        f(wb, b.weightSize(), "conv2d pair shortcut weight");
+        if (FastConv.conv2dPair(a, xav, (CpuBuffer) wa, bav, b, xbv, (CpuBuffer) wb, bbv, yv, engine)) return;
+        float[] shortcut = PAIR_SHORTCUT.get();
+        if (shortcut.length < b.outputSize()) PAIR_SHORTCUT.set(shortcut = new float[(int) b.outputSize()]);
+        conv2d(b, xbv, wb, bbv, null, shortcut);
+        conv2d(a, xav, wa, bav, shortcut, yv);
     }
 
     @Override

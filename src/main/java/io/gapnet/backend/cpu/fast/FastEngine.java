@@ -24,6 +24,22 @@ public interface FastEngine {
      */
     void conv2dTransposed(ConvDesc d, float[] x, TransposedWeights wt, float[] bias, float[] residual, float[] y);
 
+    /**
+     * Whether {@link #conv2dPair} (or, where {@link #transposes} holds for both, {@link #conv2dPairTransposed}) computes
+     * a and b as one product; else the caller runs them one after the other.
+     */
+    boolean pairs(ConvDesc a, ConvDesc b);
+
+    /**
+     * y = act(conv(xa, wa) + conv(xb, wb) + bias) for a pair that {@link #pairs} accepts: a's activation, bias both
+     * convolutions' biases added (null: none).
+     */
+    void conv2dPair(ConvDesc a, float[] xa, PackedA wa, ConvDesc b, float[] xb, PackedA wb, float[] bias, float[] y);
+
+    /** {@link #conv2dPair} computed transposed, as {@link #conv2dTransposed}, for a pair whose two convolutions transpose. */
+    void conv2dPairTransposed(ConvDesc a, float[] xa, TransposedWeights wa, ConvDesc b, float[] xb, TransposedWeights wb,
+                              float[] bias, float[] y);
+
     /** y = max pool of x; false (nothing written) for the dilated pools it leaves to the scalar path. */
     boolean maxPool(PoolDesc d, float[] x, float[] y);
 

@@ -38,6 +38,8 @@ final class VectorConv implements FastEngine {
     /** {@link #pixelRows}' per-thread window corners: one int for each row of a run of panels, grown on demand. */
     private static final ThreadLocal<int[]> CORNERS = ThreadLocal.withInitial(() -> new int[PackedA.MR]);
     private static final ThreadLocal<float[]> PACKED_ROWS = new ThreadLocal<>();
+    /** The shortcut's pixel rows of {@link #conv2dPairTransposed} (the block convolution's take {@link #PACKED_ROWS}). */
+    private static final ThreadLocal<float[]> PACKED_SHORTCUT_ROWS = new ThreadLocal<>();
     /** Output pixels (of all images) up to which {@link #transposes} considers the transposed product. */
     static final int MAX_TRANSPOSED_PIXELS = 128;
     /**
@@ -101,14 +103,30 @@ final class VectorConv implements FastEngine {
     @Override
     public void conv2dTransposed(ConvDesc d, float[] x, TransposedWeights wt, float[] bias, float[] residual, float[] y) {
         int p = d.outH() * d.outW();
-        // a 1x1 convolution of one image reads its input planes as they are (when the buffer reaches past the last
-        // panel's rows: activation slots usually do), else the pixel rows are gathered into panels first
+        VectorGemm.run(rows(d, x, PACKED_ROWS), wt, VectorGemm.Target.transposed(y, d.n(), p, d.oc(), bias, residual, d.act()));
+    }
+
+    @Override
+    public void conv2dPairTransposed(ConvDesc a, float[] xa, TransposedWeights wa, ConvDesc b, float[] xb, TransposedWeights wb,
+                                     float[] bias, float[] y) {
+        int p = a.outH() * a.outW();
+        VectorGemm.run(rows(a, xa, PACKED_ROWS), wa, rows(b, xb, PACKED_SHORTCUT_ROWS), wb,
+                VectorGemm.Target.transposed(y, a.n(), p, a.oc(), bias, null, a.act()));
+    }
+
+    /**
+     * The pixel rows of a transposed product: a 1x1 convolution of one image reads its input planes as they are (when
+     * the buffer reaches past the last panel's rows: activation slots usually do), else they are gathered into panels
+     * first, in {@code scratch}.
+     */
+    private static PackedA rows(ConvDesc d, float[] x, ThreadLocal<float[]> scratch) {
+        int p = d.outH() * d.outW();
         PackedA a = readsInPlace(d) ? PackedA.inPlace(x, p, d.c(), p) : null;
         if (a == null) {
-            a = pixelRows(d, x, PACKED_ROWS.get());
-            PACKED_ROWS.set(a.data());
+            a = pixelRows(d, x, scratch.get());
+            scratch.set(a.data());
         }
-        VectorGemm.run(a, wt, VectorGemm.Target.transposed(y, d.n(), p, d.oc(), bias, residual, d.act()));
+        return a;
     }
 
     /**
@@ -200,7 +218,7 @@ final class VectorConv implements FastEngine {
         if (pointwise && unpadded && !stride1 && (long) n * d.c() * p <= MAX_SCRATCH) {
             // a strided 1x1 convolution (ResNet's downsampling shortcut) only reads every stride-th pixel:
             // gather those once, then it is a 1x1 stride-1 convolution over the smaller map
-            VectorGemm.run(w, new Shifted(d, subsampled(d, x, oh, ow), 1, 1, oh, ow), direct);
+            VectorGemm.run(w, pointwiseColumns(d, x), direct);
             return;
         }
         // the zero-padded input split into strideH x strideW phase planes of hq x wq (one plane at stride 1)
@@ -238,6 +256,42 @@ final class VectorConv implements FastEngine {
         float[] wide = scratch(WIDE, (long) n * d.oc() * cpi);
         VectorGemm.run(w, cols, new VectorGemm.Target(wide, 0, n * cpi, cpi, d.oc() * cpi, cpi, m, null, null, Activation.NONE));
         compact(wide, cpi, wq, oh, ow, n * d.oc(), d.oc(), bias, residual, d.act(), y);
+    }
+
+    /**
+     * Two 1x1 unpadded group-1 convolutions with the same output (ResNet's bottleneck output and its shortcut), at most
+     * one of them strided (its subsampled input takes the one scratch buffer), both computed transposed or neither.
+     */
+    @Override
+    public boolean pairs(ConvDesc a, ConvDesc b) {
+        return pointwisePlain(a) && pointwisePlain(b) && (stride1(a) || stride1(b)) && a.n() == b.n()
+                && a.oc() == b.oc() && a.outH() == b.outH() && a.outW() == b.outW() && transposes(a) == transposes(b);
+    }
+
+    private static boolean pointwisePlain(ConvDesc d) {
+        return d.kh() == 1 && d.kw() == 1 && d.group() == 1 && !padded(d)
+                && (stride1(d) || (long) d.n() * d.c() * d.outH() * d.outW() <= MAX_SCRATCH);
+    }
+
+    private static boolean stride1(ConvDesc d) {
+        return d.strideH() == 1 && d.strideW() == 1;
+    }
+
+    /**
+     * One product over a's input channels and then b's, so that the shortcut's output is never stored or read back.
+     */
+    @Override
+    public void conv2dPair(ConvDesc a, float[] xa, PackedA wa, ConvDesc b, float[] xb, PackedA wb, float[] bias, float[] y) {
+        int oh = a.outH(), ow = a.outW(), p = oh * ow, n = a.n();
+        if (n == 0 || p == 0 || a.oc() == 0) return;
+        VectorGemm.Target direct = new VectorGemm.Target(y, 0, n * p, p, a.oc() * p, p, a.oc(), bias, null, a.act());
+        VectorGemm.run(wa, pointwiseColumns(a, xa), wb, pointwiseColumns(b, xb), direct);
+    }
+
+    /** The columns of a 1x1 unpadded convolution, output pixels of every image: the input itself, or every stride-th pixel. */
+    private static Columns pointwiseColumns(ConvDesc d, float[] x) {
+        int oh = d.outH(), ow = d.outW();
+        return stride1(d) ? new Shifted(d, x, 1, 1, d.h(), d.w()) : new Shifted(d, subsampled(d, x, oh, ow), 1, 1, oh, ow);
     }
 
     private static float[] scratch(ThreadLocal<float[]> holder, long size) {

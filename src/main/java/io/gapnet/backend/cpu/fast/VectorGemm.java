@@ -69,33 +69,8 @@ final class VectorGemm {
             return;
         }
         int colPanels = (n + NR - 1) / NR;
-        int threads = Parallel.threads();
-        // enough items for load balance (about four per thread), each as wide as the B block allows
-        int perItem = Math.max(1, Math.min(MAX_PANELS, ceil((long) g * colPanels, 4L * threads)));
-        int colItems = ceil(colPanels, perItem);
-        int rowItems = ceil(rowPanels, MAX_ROW_PANELS);
-        if ((long) g * colItems * rowItems < 2L * threads) {
-            rowItems = Math.min(rowPanels, ceil(2L * threads, (long) g * colItems));
-        }
-        int rowsPerItem = ceil(rowPanels, rowItems);
-        int rItems = ceil(rowPanels, rowsPerItem);
-        // as many items per thread where the columns allow, the panels spread evenly over them: with 7 items of 7 panels
-        // (ResNet-50's 14x14 maps at batch 8) one thread ran 4 items while the other waited for a quarter of the time
-        while ((long) g * rItems * colItems % threads != 0 && colItems < colPanels) colItems++;
-        // where the columns do not allow it and the items are few, the rows are cut finer: ResNet-50's 14x14 maps at
-        // batch 1 are 7 column panels, one item each, and one thread ran 4 of them while the other ran 3
-        long items = (long) g * rItems * colItems;
-        if (items % threads != 0 && items < 8L * threads) {
-            for (int f = 2; f <= threads && rItems * f <= rowPanels; f++) {
-                int per = ceil(rowPanels, rItems * f), count = ceil(rowPanels, per);
-                if ((long) g * count * colItems % threads == 0) {
-                    rowsPerItem = per;
-                    rItems = count;
-                    break;
-                }
-            }
-        }
-        int cItems = colItems, rI = rItems, rPer = rowsPerItem;
+        Items items = Items.of(g, rowPanels, colPanels);
+        int cItems = items.colItems, rI = items.rowItems, rPer = items.rowsPerItem;
         // columns that are already in panel form (constant weights of a transposed product) are read in place
         TransposedWeights packed = b instanceof TransposedWeights t ? t : null;
         Parallel.run(g * rI * cItems, item -> {
@@ -126,6 +101,93 @@ final class VectorGemm {
                 }
             }
         });
+    }
+
+    /**
+     * Runs C = A * B + A2 * B2 (group 1; the same rows and columns) as one product whose reduction is A's steps, then
+     * A2's: the sum stays in the tile buffer and the epilogue applies once. Its item loop is {@link #run}'s, written a
+     * second time on purpose: with one loop for both, C2 compiled the second operand's branches into every product's
+     * loop, and the single products of ResNet-50 at batch 1 ran 5-10% slower (one JVM, the two jars alternating).
+     */
+    static void run(PackedA a, Columns b, PackedA a2, Columns b2, Target c) {
+        int n = b.count(), rowPanels = a.panels;
+        if (a.groups != 1 || a2.groups != 1 || a2.m != a.m || b2.count() != n) {
+            throw new IllegalArgumentException("the two products of a sum must have one group and the same rows and columns");
+        }
+        if (n == 0 || a.m == 0) return;
+        if (a.k == 0 && a2.k == 0) {
+            c.fill(a);
+            return;
+        }
+        int colPanels = (n + NR - 1) / NR;
+        Items items = Items.of(1, rowPanels, colPanels);
+        int cItems = items.colItems, rI = items.rowItems, rPer = items.rowsPerItem;
+        int firstBlocks = ceil(a.k, KC), blocks = firstBlocks + ceil(a2.k, KC);
+        Parallel.run(rI * cItems, item -> {
+            int cc = item % cItems, rc = item / cItems;
+            int q0 = (int) ((long) cc * colPanels / cItems), q1 = (int) ((long) (cc + 1) * colPanels / cItems), qs = q1 - q0;
+            int ip0 = rc * rPer, ip1 = Math.min(rowPanels, ip0 + rPer);
+            Scratch s = SCRATCH.get();
+            c.columnBases(q0 * NR, qs, s.bases);
+            for (int blk = 0; blk < blocks; blk++) {
+                boolean second = blk >= firstBlocks, last = blk == blocks - 1;
+                PackedA ao = second ? a2 : a;
+                Columns bo = second ? b2 : b;
+                int k0 = (second ? blk - firstBlocks : blk) * KC, kc = Math.min(KC, ao.k - k0);
+                TransposedWeights packed = bo instanceof TransposedWeights t ? t : null; // read in place, as in run
+                if (packed == null) {
+                    for (int q = q0; q < q1; q++) bo.pack(0, k0, kc, q * NR, s.b, (q - q0) * kc * NR, s);
+                }
+                for (int ib = ip0; ib < ip1; ib += ROW_BLOCK) {
+                    int ie = Math.min(ip1, ib + ROW_BLOCK);
+                    for (int q = q0; q < q1; q++) {
+                        float[] bp = packed == null ? s.b : packed.data();
+                        int bi = packed == null ? (q - q0) * kc * NR : packed.offset(k0, kc, q);
+                        for (int ip = ib; ip < ie; ip++) {
+                            int t = ((ip - ip0) * qs + (q - q0)) * MR * NR;
+                            micro(ao.data, ao.offset(0, k0, kc, ip), ao.rowStep(), bp, bi, kc, s.tiles, t, blk > 0);
+                            if (last) c.finish(s.tiles, t, 0, ip * MR, Math.min(MR, a.m - ip * MR), q * NR, s.bases, 2 * (q - q0));
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * How a product's (group, row, column) space is cut into work items: {@code rowItems} items of
+     * {@code rowsPerItem} row panels times {@code colItems} items of column panels, per group.
+     */
+    private record Items(int rowItems, int rowsPerItem, int colItems) {
+        static Items of(int g, int rowPanels, int colPanels) {
+            int threads = Parallel.threads();
+            // enough items for load balance (about four per thread), each as wide as the B block allows
+            int perItem = Math.max(1, Math.min(MAX_PANELS, ceil((long) g * colPanels, 4L * threads)));
+            int colItems = ceil(colPanels, perItem);
+            int rowItems = ceil(rowPanels, MAX_ROW_PANELS);
+            if ((long) g * colItems * rowItems < 2L * threads) {
+                rowItems = Math.min(rowPanels, ceil(2L * threads, (long) g * colItems));
+            }
+            int rowsPerItem = ceil(rowPanels, rowItems);
+            int rItems = ceil(rowPanels, rowsPerItem);
+            // as many items per thread where the columns allow, the panels spread evenly over them: with 7 items of 7 panels
+            // (ResNet-50's 14x14 maps at batch 8) one thread ran 4 items while the other waited for a quarter of the time
+            while ((long) g * rItems * colItems % threads != 0 && colItems < colPanels) colItems++;
+            // where the columns do not allow it and the items are few, the rows are cut finer: ResNet-50's 14x14 maps at
+            // batch 1 are 7 column panels, one item each, and one thread ran 4 of them while the other ran 3
+            long items = (long) g * rItems * colItems;
+            if (items % threads != 0 && items < 8L * threads) {
+                for (int f = 2; f <= threads && rItems * f <= rowPanels; f++) {
+                    int per = ceil(rowPanels, rItems * f), count = ceil(rowPanels, per);
+                    if ((long) g * count * colItems % threads == 0) {
+                        rowsPerItem = per;
+                        rItems = count;
+                        break;
+                    }
+                }
+            }
+            return new Items(rItems, rowsPerItem, colItems);
+        }
     }
 
     static int ceil(long a, long b) {

@@ -51,6 +51,17 @@ public class RefKernels implements Kernels {
                 f(y, d.outputSize(), "conv2d output"));
     }
 
+    /** The specification of a pair: b's output into a scratch array, then a with it as the residual. */
+    @Override
+    public void conv2dPair(ConvDesc a, DeviceBuffer xa, DeviceBuffer wa, DeviceBuffer ba, ConvDesc b, DeviceBuffer xb,
+                           DeviceBuffer wb, DeviceBuffer bb, DeviceBuffer y) {
+        float[] shortcut = new float[(int) b.outputSize()];
+        ConvRef.conv2d(b, f(xb, b.inputSize(), "conv2d pair shortcut input"), f(wb, b.weightSize(), "conv2d pair shortcut weight"),
+                f(bb, b.oc(), "conv2d pair shortcut bias"), null, shortcut);
+        ConvRef.conv2d(a, f(xa, a.inputSize(), "conv2d pair input"), f(wa, a.weightSize(), "conv2d pair weight"),
+                f(ba, a.oc(), "conv2d pair bias"), shortcut, f(y, a.outputSize(), "conv2d pair output"));
+    }
+
     @Override
     public void layerNorm(int rows, int len, float eps, DeviceBuffer x, DeviceBuffer scale, DeviceBuffer bias, DeviceBuffer y) {
         long size = (long) rows * len;

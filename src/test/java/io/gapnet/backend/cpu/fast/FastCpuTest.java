@@ -96,6 +96,15 @@ class FastCpuTest {
     }
 
     @Test
+    void theConformanceSuitesConvolutionPairsTakeThePathTheyAreThereFor() {
+        FastEngine engine = FastEngine.best();
+        org.junit.jupiter.api.Assumptions.assumeTrue(engine != null && VectorGemm.NR >= 16, "no Vector API engine with 16-float panels");
+        for (var s : io.gapnet.conformance.KernelCases.convPairShapes()) {
+            assertEquals(s.oneProduct(), engine.pairs(s.main(), s.shortcut()), "one product or not: " + s);
+        }
+    }
+
+    @Test
     void theConformanceSuitesTransposedShapesAreComputedTransposed() {
         FastEngine engine = FastEngine.best();
         org.junit.jupiter.api.Assumptions.assumeTrue(engine != null && VectorGemm.NR >= 16, "no Vector API engine with 16-float panels");
