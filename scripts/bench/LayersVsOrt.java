@@ -98,10 +98,15 @@ public class LayersVsOrt {
         for (double v : ortMs) oTotal += v;
         System.out.printf(Locale.ROOT, "%s, batch %d, %d threads, %d timed runs each after %d warm-up runs, engines alternating%n",
                 dir.getFileName(), b, threads, runs, warm);
-        if (ortMs.size() == gapMs.size()) {
+        // a gapnet step that computes a block's projection shortcut too ("Conv+Conv+Add...") stands for two ORT nodes,
+        // the shortcut's convolution just before the block's last one
+        int ortNeeded = 0;
+        for (String op : ops) ortNeeded += op.startsWith("Conv+Conv") ? 2 : 1;
+        if (ortMs.size() == ortNeeded) {
             System.out.printf(Locale.ROOT, "%-4s %-16s %-40s %10s %10s %7s%n", "#", "op", "gapnet node", "gapnet ms", "ORT ms", "ratio");
-            for (int i = 0; i < gapMs.size(); i++) {
-                double g = median(gapMs.get(i)), ort = ortMs.get(i);
+            for (int i = 0, j = 0; i < gapMs.size(); i++) {
+                double g = median(gapMs.get(i)), ort = ortMs.get(j++);
+                if (ops.get(i).startsWith("Conv+Conv")) ort += ortMs.get(j++);
                 System.out.printf(Locale.ROOT, "%-4d %-16s %-40s %10.3f %10.3f %7.2f%n", i, cut(ops.get(i), 16), cut(names.get(i), 40),
                         g, ort, ort / g);
             }
