@@ -147,13 +147,15 @@ public final class Compiler {
             for (int in : steps.get(i).inputs()) if (in >= 0) readers[root(values, in)]++;
             producer.put(steps.get(i).output(), i);
         }
+        Set<Integer> kept = new HashSet<>(); // the storage of every requested output, a view's included
+        for (int id : keep) kept.add(root(values, id));
         Set<Integer> dropped = new HashSet<>();
         for (int i = 0; i < steps.size(); i++) {
             Step main = steps.get(i);
             if (!(main.kernel() instanceof ConvLaunch m) || main.inputs().length < 4 || main.inputs()[3] < 0) continue;
             int v = main.inputs()[3];
             Integer at = producer.get(v);
-            if (at == null || dropped.contains(at) || keep.contains(v) || readers[v] != 1 || root(values, v) != v) continue;
+            if (at == null || dropped.contains(at) || kept.contains(v) || readers[v] != 1 || root(values, v) != v) continue;
             Step shortcut = steps.get(at);
             if (!(shortcut.kernel() instanceof ConvLaunch s) || shortcut.inputs()[3] >= 0 || !ConvLaunch.pairs(m.d(), s.d())) {
                 continue;
@@ -166,10 +168,10 @@ public final class Compiler {
             dropped.add(at);
         }
         if (dropped.isEmpty()) return;
-        List<Step> kept = new ArrayList<>();
-        for (int i = 0; i < steps.size(); i++) if (!dropped.contains(i)) kept.add(steps.get(i));
+        List<Step> remaining = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) if (!dropped.contains(i)) remaining.add(steps.get(i));
         steps.clear();
-        steps.addAll(kept);
+        steps.addAll(remaining);
     }
 
     /** The value whose storage v uses (itself, or what it is a view of). */

@@ -81,6 +81,29 @@ class ConvPairsTest {
         assertEquals(0, pairSteps(p), p.steps().toString());
     }
 
+    /** x -> 1x1 Conv a, x -> 1x1 Conv b, y = a + b, and z = Flatten(b): a graph output that is a view of b. */
+    @Test
+    void aShortcutWhoseViewIsAnOutputKeepsItsOwnStep() {
+        Map<String, Tensor> w = Map.of("wa", Tensor.of(new float[] {1, 2, 3, 4}, 2, 2, 1, 1),
+                "wb", Tensor.of(new float[] {-1, 0.5f, 2, -3}, 2, 2, 1, 1));
+        List<Node> nodes = List.of(
+                new Node("a", "Conv", List.of("x", "wa"), List.of("ya"), Attributes.none()),
+                new Node("b", "Conv", List.of("x", "wb"), List.of("yb"), Attributes.none()),
+                new Node("add", "Add", List.of("ya", "yb"), List.of("y"), Attributes.none()),
+                new Node("flat", "Flatten", List.of("yb"), List.of("z"), Attributes.none()));
+        Graph g = GraphOptimizer.optimize(new Graph("view out", nodes, w, List.of(new ValueInfo("x", DType.FLOAT32, null, null)),
+                List.of(new ValueInfo("y", DType.FLOAT32, null, null), new ValueInfo("z", DType.FLOAT32, null, null)), 13));
+        Plan p = Compiler.compile(g, input(g, 1, 2, 3, 3), List.of(), true);
+        assertEquals(0, pairSteps(p), p.steps().toString());
+        // x = 1 everywhere: yb = [-0.5, -1] per pixel, the flattened output 9 of each
+        float[] x = new float[18];
+        java.util.Arrays.fill(x, 1f);
+        try (CpuBackend fast = CpuBackend.fast(); Session s = Session.open(g, fast)) {
+            Tensor z = s.run(Map.of("x", Tensor.of(x, 1, 2, 3, 3))).get("z");
+            for (int i = 0; i < 18; i++) assertEquals(i < 9 ? -0.5f : -1f, z.floats()[i], 1e-6f, "element " + i);
+        }
+    }
+
     @Test
     void thePairedPlanOnTheFastPathComputesWhatTheReferenceDoesUnpaired() {
         float[] x = new float[2 * 3 * 96 * 96];
