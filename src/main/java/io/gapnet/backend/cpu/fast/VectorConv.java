@@ -191,7 +191,7 @@ final class VectorConv implements FastEngine {
 
     /** One image, 1x1, stride 1, no padding: the input planes are the pixel rows' matrix stored column by column. */
     private static boolean readsInPlace(ConvDesc d) {
-        return d.n() == 1 && d.kh() == 1 && d.kw() == 1 && d.strideH() == 1 && d.strideW() == 1 && !padded(d);
+        return d.n() == 1 && d.kh() == 1 && d.kw() == 1 && stride1(d) && !padded(d);
     }
 
     private static boolean padded(ConvDesc d) {
@@ -210,11 +210,10 @@ final class VectorConv implements FastEngine {
     public void conv2d(ConvDesc d, float[] x, PackedA w, float[] bias, float[] residual, float[] y) {
         int oh = d.outH(), ow = d.outW(), p = oh * ow, n = d.n(), m = d.ocPerGroup();
         if (n == 0 || p == 0 || d.oc() == 0) return;
-        boolean stride1 = d.strideH() == 1 && d.strideW() == 1;
+        boolean stride1 = stride1(d);
         boolean unpadded = !padded(d);
         boolean pointwise = d.kh() == 1 && d.kw() == 1;
-        // straight into y, epilogue fused: columns are the output pixels of every image
-        VectorGemm.Target direct = new VectorGemm.Target(y, 0, n * p, p, d.oc() * p, p, m, bias, residual, d.act());
+        VectorGemm.Target direct = direct(d, y, bias, residual);
         if (pointwise && unpadded && !stride1 && (long) n * d.c() * p <= MAX_SCRATCH) {
             // a strided 1x1 convolution (ResNet's downsampling shortcut) only reads every stride-th pixel:
             // gather those once, then it is a 1x1 stride-1 convolution over the smaller map
@@ -282,10 +281,14 @@ final class VectorConv implements FastEngine {
      */
     @Override
     public void conv2dPair(ConvDesc a, float[] xa, PackedA wa, ConvDesc b, float[] xb, PackedA wb, float[] bias, float[] y) {
-        int oh = a.outH(), ow = a.outW(), p = oh * ow, n = a.n();
-        if (n == 0 || p == 0 || a.oc() == 0) return;
-        VectorGemm.Target direct = new VectorGemm.Target(y, 0, n * p, p, a.oc() * p, p, a.oc(), bias, null, a.act());
-        VectorGemm.run(wa, pointwiseColumns(a, xa), wb, pointwiseColumns(b, xb), direct);
+        if (a.n() == 0 || a.outH() * a.outW() == 0 || a.oc() == 0) return;
+        VectorGemm.run(wa, pointwiseColumns(a, xa), wb, pointwiseColumns(b, xb), direct(a, y, bias, null));
+    }
+
+    /** Straight into y, epilogue fused: columns are the output pixels of every image, rows a group's output channels. */
+    private static VectorGemm.Target direct(ConvDesc d, float[] y, float[] bias, float[] residual) {
+        int p = d.outH() * d.outW();
+        return new VectorGemm.Target(y, 0, d.n() * p, p, d.oc() * p, p, d.ocPerGroup(), bias, residual, d.act());
     }
 
     /** The columns of a 1x1 unpadded convolution, output pixels of every image: the input itself, or every stride-th pixel. */
